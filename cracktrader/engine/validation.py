@@ -1,0 +1,98 @@
+"""JSON Schema validation of every contract in ``cracktrader/schemas/``.
+
+The schemas ship inside the installed package (root ``schemas/`` is a link to them), so
+an installed wheel validates without the source tree. One entry point per contract,
+each returning the list of problems as ``(json_pointer, reason)``; ``*_or_raise``
+variants raise ``InvalidPayload`` naming the first problem.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from cracktrader.engine.errors import InvalidPayload
+
+CONTRACTS = (
+    "engine_event",
+    "engine_intent",
+    "order_transition",
+    "transition_result",
+    "execution_step_result",
+    "core_snapshot",
+    "checkpoint",
+    "parity_fixture",
+    "divergence_report",
+)
+SUPPORT = ("codes", "common")
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    text = resources.files("cracktrader.schemas").joinpath(f"{name}.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=None)
+def _registry() -> Registry:
+    resources_ = [
+        (schema["$id"], Resource.from_contents(schema))
+        for schema in (load_schema(name) for name in CONTRACTS + SUPPORT)
+    ]
+    return Registry().with_resources(resources_)
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> Draft202012Validator:
+    if name not in CONTRACTS and name not in SUPPORT:
+        raise KeyError(f"unknown contract {name!r}; known: {', '.join(CONTRACTS)}")
+    schema = load_schema(name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, registry=_registry())
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def problems(name: str, document: Any) -> list[tuple[str, str]]:
+    """All problems of ``document`` against contract ``name``, sorted by path."""
+    found = []
+    for error in validator(name).iter_errors(document):
+        # An if/then failure reports the inner error; prefer the deepest cause.
+        leaf = error
+        while leaf.context:
+            leaf = min(leaf.context, key=lambda e: len(list(e.relative_path)))
+        found.append((_pointer(error.absolute_path if leaf is error else leaf.absolute_path), leaf.message))
+    return sorted(set(found))
+
+
+def validate_or_raise(name: str, document: Any) -> None:
+    found = problems(name, document)
+    if found:
+        path, reason = found[0]
+        raise InvalidPayload(f"{name} invalid at {path or '/'}: {reason}", field=path)
+
+
+def _entry(name: str):
+    def check(document: Any) -> list[tuple[str, str]]:
+        return problems(name, document)
+
+    check.__name__ = f"validate_{name}"
+    check.__doc__ = f"Problems of a document against the ``{name}`` contract (empty when valid)."
+    return check
+
+
+validate_engine_event = _entry("engine_event")
+validate_engine_intent = _entry("engine_intent")
+validate_order_transition = _entry("order_transition")
+validate_transition_result = _entry("transition_result")
+validate_execution_step_result = _entry("execution_step_result")
+validate_core_snapshot = _entry("core_snapshot")
+validate_checkpoint = _entry("checkpoint")
+validate_parity_fixture = _entry("parity_fixture")
+validate_divergence_report = _entry("divergence_report")

@@ -1,0 +1,58 @@
+//! Python objects -> the core's `Value`, once, at the boundary.
+//!
+//! Only JSON's types map over (dict with str keys, list, str, int, float, bool, None).
+//! Anything else, a str holding a lone surrogate, or nesting deeper than the strict
+//! JSON limit becomes `Value::Unrepresentable`, which the core refuses as
+//! `invalid_payload` at that field, exactly where the Python backend refuses it.
+
+use cracktrader_rust::engine::strict_json::MAX_DEPTH;
+use cracktrader_rust::engine::value::Value;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
+
+pub fn to_value(obj: &Bound<'_, PyAny>) -> Value {
+    convert(obj, 0)
+}
+
+fn convert(obj: &Bound<'_, PyAny>, depth: usize) -> Value {
+    if let Ok(text) = obj.cast::<PyString>() {
+        return match text.to_str() {
+            Ok(s) => Value::Str(s.to_owned()),
+            Err(_) => Value::Unrepresentable,
+        };
+    }
+    if obj.is_none() {
+        return Value::Null;
+    }
+    if let Ok(flag) = obj.cast::<PyBool>() {
+        return Value::Bool(flag.is_true());
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return match obj.extract::<i128>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::BigInt { negative: obj.lt(0).unwrap_or(false) },
+        };
+    }
+    if let Ok(float) = obj.cast::<PyFloat>() {
+        return Value::Float(float.value());
+    }
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        if depth >= MAX_DEPTH {
+            return Value::Unrepresentable;
+        }
+        let mut pairs = Vec::with_capacity(dict.len());
+        for (key, item) in dict.iter() {
+            let Ok(key) = key.cast::<PyString>() else { return Value::Unrepresentable };
+            let Ok(key) = key.to_str() else { return Value::Unrepresentable };
+            pairs.push((key.to_owned(), convert(&item, depth.saturating_add(1))));
+        }
+        return Value::Object(pairs);
+    }
+    if let Ok(list) = obj.cast::<PyList>() {
+        if depth >= MAX_DEPTH {
+            return Value::Unrepresentable;
+        }
+        return Value::Array(list.iter().map(|item| convert(&item, depth.saturating_add(1))).collect());
+    }
+    Value::Unrepresentable
+}

@@ -1,0 +1,246 @@
+//! Twin of `cracktrader/engine/canonical.py`: canonical JSON bytes, exactly those of
+//! Python's `json.dumps(obj, sort_keys=True, separators=(",", ":"),
+//! ensure_ascii=False)`, and the state hash (lower-case hex SHA-256).
+//!
+//! Outputs are written by hand-ordered writers (see `JsonWriter`), so nothing here
+//! sorts at run time except the generic `Value` writer used for echoing inputs.
+
+use sha2::{Digest, Sha256};
+
+use super::value::Value;
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Append `text` as a JSON string with Python's escaping (`ensure_ascii=False`).
+pub fn write_str(out: &mut String, text: &str) {
+    out.push('"');
+    let mut start = 0usize;
+    for (index, ch) in text.char_indices() {
+        let escape: Option<&str> = match ch {
+            '"' => Some("\\\""),
+            '\\' => Some("\\\\"),
+            '\n' => Some("\\n"),
+            '\r' => Some("\\r"),
+            '\t' => Some("\\t"),
+            '\u{08}' => Some("\\b"),
+            '\u{0c}' => Some("\\f"),
+            c if (c as u32) < 0x20 => None,
+            _ => continue,
+        };
+        out.push_str(text.get(start..index).unwrap_or(""));
+        match escape {
+            Some(e) => out.push_str(e),
+            None => {
+                let code = ch as u32;
+                out.push_str("\\u00");
+                out.push(char::from(HEX.get((code >> 4) as usize & 0xf).copied().unwrap_or(b'0')));
+                out.push(char::from(HEX.get(code as usize & 0xf).copied().unwrap_or(b'0')));
+            }
+        }
+        start = index.saturating_add(ch.len_utf8());
+    }
+    out.push_str(text.get(start..).unwrap_or(""));
+    out.push('"');
+}
+
+/// A tiny writer for objects whose keys the caller emits in sorted order.
+pub struct JsonWriter<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> JsonWriter<'a> {
+    pub fn object(out: &'a mut String) -> Self {
+        out.push('{');
+        JsonWriter { out, first: true }
+    }
+
+    /// Start the value of `key`; the caller must then write exactly one value.
+    pub fn key(&mut self, key: &str) -> &mut String {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        write_str(self.out, key);
+        self.out.push(':');
+        self.out
+    }
+
+    pub fn str_field(&mut self, key: &str, value: &str) {
+        let out = self.key(key);
+        write_str(out, value);
+    }
+
+    pub fn opt_str_field(&mut self, key: &str, value: Option<&str>) {
+        let out = self.key(key);
+        match value {
+            Some(v) => write_str(out, v),
+            None => out.push_str("null"),
+        }
+    }
+
+    pub fn raw_field(&mut self, key: &str, raw_json: &str) {
+        self.key(key).push_str(raw_json);
+    }
+
+    pub fn int_field(&mut self, key: &str, value: i128) {
+        let out = self.key(key);
+        out.push_str(&value.to_string());
+    }
+
+    pub fn opt_int_field(&mut self, key: &str, value: Option<i128>) {
+        match value {
+            Some(v) => self.int_field(key, v),
+            None => self.raw_field(key, "null"),
+        }
+    }
+
+    pub fn bool_field(&mut self, key: &str, value: bool) {
+        self.raw_field(key, if value { "true" } else { "false" });
+    }
+
+    pub fn decimal_field(&mut self, key: &str, raw: i128) {
+        let out = self.key(key);
+        out.push('"');
+        super::numbers::write_decimal(out, raw);
+        out.push('"');
+    }
+
+    pub fn opt_decimal_field(&mut self, key: &str, raw: Option<i128>) {
+        match raw {
+            Some(r) => self.decimal_field(key, r),
+            None => self.raw_field(key, "null"),
+        }
+    }
+
+    pub fn end(self) {
+        self.out.push('}');
+    }
+}
+
+/// Write a generic value canonically (keys sorted by code point, as Python does).
+pub fn write_value(out: &mut String, value: &Value) {
+    match value {
+        Value::Null | Value::Unrepresentable => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::BigInt { .. } => out.push_str("null"),
+        Value::Float(f) => out.push_str(&python_float_repr(*f)),
+        Value::Str(s) => write_str(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(pairs) => {
+            let mut sorted: Vec<&(String, Value)> = pairs.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            out.push('{');
+            for (index, (key, item)) in sorted.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_str(out, key);
+                out.push(':');
+                write_value(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Python's `repr(float)` for a finite float: shortest round-trip digits, fixed
+/// notation for decimal exponents in [-4, 16), else `d.ddde+XX`.
+pub fn python_float_repr(value: f64) -> String {
+    if !value.is_finite() {
+        return "null".into();
+    }
+    let sci = format!("{value:e}");
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let count = i32::try_from(digits.len()).unwrap_or(1);
+    if (-4..16).contains(&exponent) {
+        let point = exponent.saturating_add(1);
+        let body = if point <= 0 {
+            let zeros = usize::try_from(point.saturating_neg()).unwrap_or(0);
+            format!("0.{}{}", "0".repeat(zeros), digits)
+        } else if point >= count {
+            let zeros = usize::try_from(point.saturating_sub(count)).unwrap_or(0);
+            format!("{}{}.0", digits, "0".repeat(zeros))
+        } else {
+            let split = usize::try_from(point).unwrap_or(0);
+            format!("{}.{}", digits.get(..split).unwrap_or(""), digits.get(split..).unwrap_or(""))
+        };
+        return format!("{sign}{body}");
+    }
+    let head = digits.get(..1).unwrap_or("0");
+    let tail = digits.get(1..).unwrap_or("");
+    let fraction = if tail.is_empty() { String::new() } else { format!(".{tail}") };
+    let exp_sign = if exponent < 0 { '-' } else { '+' };
+    format!("{sign}{head}{fraction}e{exp_sign}{:02}", exponent.unsigned_abs())
+}
+
+/// Lower-case hex SHA-256 of canonical bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for byte in digest {
+        out.push(char::from(HEX.get((byte >> 4) as usize).copied().unwrap_or(b'0')));
+        out.push(char::from(HEX.get((byte & 0xf) as usize).copied().unwrap_or(b'0')));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_python() {
+        let mut out = String::new();
+        write_str(&mut out, "a\"b\\c\n\u{1f}\u{7f}é\u{2028}");
+        assert_eq!(out, "\"a\\\"b\\\\c\\n\\u001f\u{7f}é\u{2028}\"");
+    }
+
+    #[test]
+    fn sorts_keys_by_code_point() {
+        let value = Value::Object(vec![
+            ("b".into(), Value::Int(1)),
+            ("a".into(), Value::Array(vec![Value::Null, Value::Bool(true)])),
+            ("é".into(), Value::Str("x".into())),
+            ("Z".into(), Value::Int(-3)),
+        ]);
+        let mut out = String::new();
+        write_value(&mut out, &value);
+        assert_eq!(out, "{\"Z\":-3,\"a\":[null,true],\"b\":1,\"é\":\"x\"}");
+    }
+
+    #[test]
+    fn float_repr_matches_python() {
+        for (value, text) in [
+            (0.1, "0.1"), (1.0, "1.0"), (123.0, "123.0"), (1e-7, "1e-07"), (1e16, "1e+16"),
+            (1.5e300, "1.5e+300"), (0.0001, "0.0001"), (-2.5, "-2.5"), (1e15, "1000000000000000.0"),
+            (-0.0, "-0.0"), (2.5711006606203113, "2.5711006606203113"),
+        ] {
+            assert_eq!(python_float_repr(value), text);
+        }
+    }
+
+    #[test]
+    fn hashes_hex() {
+        assert_eq!(
+            sha256_hex(b"{}"),
+            "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+        );
+    }
+}

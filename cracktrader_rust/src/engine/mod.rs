@@ -1,0 +1,6 @@
+//! Twin of `cracktrader/engine/`.
+pub mod canonical;
+pub mod errors;
+pub mod numbers;
+pub mod strict_json;
+pub mod value;

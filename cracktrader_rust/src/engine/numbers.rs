@@ -1,0 +1,379 @@
+//! Twin of `cracktrader/engine/numbers.py`: fixed-point decimals, raw = value x 10^9 in
+//! an `i128`, checked, rounding half-to-even. Every operation returns a `Result`; no
+//! arithmetic here can overflow or panic (the module denies arithmetic side effects).
+#![deny(clippy::arithmetic_side_effects)]
+
+use std::fmt::Write as _;
+
+use super::value::Value;
+
+pub type Raw = i128;
+
+pub const SCALE: Raw = 1_000_000_000;
+const SCALE_U: u128 = 1_000_000_000;
+const FRACTION_DIGITS: i128 = 9;
+/// `i128::MAX` has 39 decimal digits; a magnitude with more cannot fit.
+const MAX_DIGITS: i128 = 39;
+/// Longer exponents are "huge" without conversion (overflow, or zero when negative).
+const MAX_EXPONENT_DIGITS: usize = 18;
+/// `2^127`, the magnitude of `i128::MIN`.
+const MIN_MAGNITUDE: u128 = 1u128 << 127;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumError {
+    /// `invalid_number`: NaN, infinities, booleans, malformed strings.
+    Invalid,
+    /// `numeric_overflow`: outside the i128 raw range (or a division by zero).
+    Overflow,
+    /// `invalid_payload`: not a number type at all.
+    WrongType,
+}
+
+pub type NumResult = Result<Raw, NumError>;
+
+/// The digits of a decimal string: integer part, fraction part, exponent text.
+struct Parts<'a> {
+    negative: bool,
+    int_part: &'a [u8],
+    frac_part: &'a [u8],
+    exp_negative: bool,
+    exp_digits: Option<&'a [u8]>,
+}
+
+fn take_digits(bytes: &[u8], start: usize) -> usize {
+    bytes.get(start..).map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_digit()).count())
+}
+
+/// Split `[+-]?digits[.digits]([eE][+-]?digits)?`; `None` for anything else.
+fn split(text: &str) -> Option<Parts<'_>> {
+    let bytes = text.as_bytes();
+    let mut pos = 0usize;
+    let negative = match bytes.first() {
+        Some(b'-') => {
+            pos = 1;
+            true
+        }
+        Some(b'+') => {
+            pos = 1;
+            false
+        }
+        _ => false,
+    };
+    let int_len = take_digits(bytes, pos);
+    if int_len == 0 {
+        return None;
+    }
+    let int_part = bytes.get(pos..pos.checked_add(int_len)?)?;
+    pos = pos.checked_add(int_len)?;
+    let mut frac_part: &[u8] = &[];
+    if bytes.get(pos) == Some(&b'.') {
+        pos = pos.checked_add(1)?;
+        let frac_len = take_digits(bytes, pos);
+        if frac_len == 0 {
+            return None;
+        }
+        frac_part = bytes.get(pos..pos.checked_add(frac_len)?)?;
+        pos = pos.checked_add(frac_len)?;
+    }
+    let mut exp_negative = false;
+    let mut exp_digits = None;
+    if matches!(bytes.get(pos), Some(b'e') | Some(b'E')) {
+        pos = pos.checked_add(1)?;
+        match bytes.get(pos) {
+            Some(b'-') => {
+                exp_negative = true;
+                pos = pos.checked_add(1)?;
+            }
+            Some(b'+') => pos = pos.checked_add(1)?,
+            _ => {}
+        }
+        let exp_len = take_digits(bytes, pos);
+        if exp_len == 0 {
+            return None;
+        }
+        exp_digits = Some(bytes.get(pos..pos.checked_add(exp_len)?)?);
+        pos = pos.checked_add(exp_len)?;
+    }
+    if pos != bytes.len() {
+        return None;
+    }
+    Some(Parts { negative, int_part, frac_part, exp_negative, exp_digits })
+}
+
+/// The significant digits (integer then fraction part, leading zeros dropped).
+struct Digits<'a> {
+    first: &'a [u8],
+    second: &'a [u8],
+}
+
+impl Digits<'_> {
+    fn len(&self) -> usize {
+        self.first.len().saturating_add(self.second.len())
+    }
+
+    fn at(&self, index: usize) -> u8 {
+        match self.first.get(index) {
+            Some(d) => *d,
+            None => index
+                .checked_sub(self.first.len())
+                .and_then(|i| self.second.get(i))
+                .copied()
+                .unwrap_or(b'0'),
+        }
+    }
+
+    fn iter_range(&self, start: usize, end: usize) -> impl Iterator<Item = u8> + '_ {
+        (start..end).map(move |i| self.at(i))
+    }
+}
+
+fn significant<'a>(int_part: &'a [u8], frac_part: &'a [u8]) -> Digits<'a> {
+    let int_zeros = int_part.iter().take_while(|d| **d == b'0').count();
+    if int_zeros < int_part.len() {
+        return Digits { first: int_part.get(int_zeros..).unwrap_or(&[]), second: frac_part };
+    }
+    let frac_zeros = frac_part.iter().take_while(|d| **d == b'0').count();
+    Digits { first: frac_part.get(frac_zeros..).unwrap_or(&[]), second: &[] }
+}
+
+fn accumulate(digits: impl Iterator<Item = u8>) -> Result<u128, NumError> {
+    let mut value: u128 = 0;
+    for d in digits {
+        let digit = u128::from(d.wrapping_sub(b'0'));
+        value = value.checked_mul(10).and_then(|v| v.checked_add(digit)).ok_or(NumError::Overflow)?;
+    }
+    Ok(value)
+}
+
+fn parse_exponent(negative: bool, digits: Option<&[u8]>) -> Option<i128> {
+    let Some(digits) = digits else { return Some(0) };
+    let zeros = digits.iter().take_while(|d| **d == b'0').count();
+    let rest = digits.get(zeros..).unwrap_or(&[]);
+    if rest.len() > MAX_EXPONENT_DIGITS {
+        return None;
+    }
+    let value = i128::try_from(accumulate(rest.iter().copied()).ok()?).ok()?;
+    Some(if negative { value.checked_neg()? } else { value })
+}
+
+fn to_signed(negative: bool, magnitude: u128) -> NumResult {
+    if negative {
+        if magnitude == MIN_MAGNITUDE {
+            return Ok(Raw::MIN);
+        }
+        i128::try_from(magnitude).ok().and_then(i128::checked_neg).ok_or(NumError::Overflow)
+    } else {
+        i128::try_from(magnitude).map_err(|_| NumError::Overflow)
+    }
+}
+
+/// Parse the decimal-string form (no surrounding whitespace, ASCII only).
+pub fn parse_decimal_str(text: &str) -> NumResult {
+    let parts = split(text).ok_or(NumError::Invalid)?;
+    let digits = significant(parts.int_part, parts.frac_part);
+    let length = digits.len();
+    if length == 0 {
+        return Ok(0);
+    }
+    let Some(exponent) = parse_exponent(parts.exp_negative, parts.exp_digits) else {
+        return if parts.exp_negative { Ok(0) } else { Err(NumError::Overflow) };
+    };
+    let frac_len = i128::try_from(parts.frac_part.len()).map_err(|_| NumError::Overflow)?;
+    let shift = exponent
+        .checked_sub(frac_len)
+        .and_then(|s| s.checked_add(FRACTION_DIGITS))
+        .ok_or(NumError::Overflow)?;
+    let length_i = i128::try_from(length).map_err(|_| NumError::Overflow)?;
+    let magnitude = if shift >= 0 {
+        if length_i.checked_add(shift).is_none_or(|total| total > MAX_DIGITS) {
+            return Err(NumError::Overflow);
+        }
+        let base = accumulate(digits.iter_range(0, length))?;
+        let power = u32::try_from(shift).map_err(|_| NumError::Overflow)?;
+        10u128.checked_pow(power).and_then(|p| base.checked_mul(p)).ok_or(NumError::Overflow)?
+    } else {
+        let dropped = shift.checked_neg().ok_or(NumError::Overflow)?;
+        if dropped > length_i {
+            return Ok(0);
+        }
+        let kept_i = length_i.checked_sub(dropped).ok_or(NumError::Overflow)?;
+        if kept_i > MAX_DIGITS {
+            return Err(NumError::Overflow);
+        }
+        let kept = usize::try_from(kept_i).map_err(|_| NumError::Overflow)?;
+        let quotient = accumulate(digits.iter_range(0, kept))?;
+        let first_dropped = digits.at(kept);
+        let round_up = match first_dropped.cmp(&b'5') {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => {
+                let start = kept.checked_add(1).ok_or(NumError::Overflow)?;
+                let rest_nonzero = digits.iter_range(start, length).any(|d| d != b'0');
+                rest_nonzero || quotient % 2 == 1
+            }
+        };
+        if round_up {
+            quotient.checked_add(1).ok_or(NumError::Overflow)?
+        } else {
+            quotient
+        }
+    };
+    to_signed(parts.negative, magnitude)
+}
+
+/// Twin of Python's `parse_decimal`: one input value read as a decimal field.
+pub fn parse_value(value: &Value) -> NumResult {
+    match value {
+        Value::Str(text) => parse_decimal_str(text),
+        Value::Int(i) => parse_int(*i),
+        Value::BigInt { .. } => Err(NumError::Overflow),
+        Value::Float(f) => parse_f64(*f),
+        Value::Bool(_) => Err(NumError::Invalid),
+        _ => Err(NumError::WrongType),
+    }
+}
+
+/// A finite float goes through its shortest round-trip digits (`{:e}` is shortest).
+pub fn parse_f64(value: f64) -> NumResult {
+    if !value.is_finite() {
+        return Err(NumError::Invalid);
+    }
+    let mut text = String::with_capacity(32);
+    // Writing to a String cannot fail.
+    let _ = write!(text, "{value:e}");
+    parse_decimal_str(&text)
+}
+
+/// An integer in whole units.
+pub fn parse_int(value: i128) -> NumResult {
+    value.checked_mul(SCALE).ok_or(NumError::Overflow)
+}
+
+/// Canonical text: minimal digits, no exponent, no trailing zeros, never `-0`.
+pub fn format_decimal(raw: Raw) -> String {
+    let mut out = String::with_capacity(24);
+    write_decimal(&mut out, raw);
+    out
+}
+
+/// Append the canonical text of `raw` to `out` (no allocation of its own).
+pub fn write_decimal(out: &mut String, raw: Raw) {
+    if raw < 0 {
+        out.push('-');
+    }
+    let magnitude = raw.unsigned_abs();
+    let whole = magnitude.checked_div(SCALE_U).unwrap_or(0);
+    let fraction = magnitude.checked_rem(SCALE_U).unwrap_or(0);
+    let _ = write!(out, "{whole}");
+    if fraction != 0 {
+        let mut digits = [b'0'; 9];
+        let mut rest = fraction;
+        for slot in digits.iter_mut().rev() {
+            // rest % 10 < 10, so the narrowing is exact
+            *slot = b'0'.wrapping_add(u8::try_from(rest.checked_rem(10).unwrap_or(0)).unwrap_or(0));
+            rest = rest.checked_div(10).unwrap_or(0);
+        }
+        let used = digits.iter().rposition(|d| *d != b'0').map_or(0, |p| p.saturating_add(1));
+        out.push('.');
+        for d in digits.iter().take(used) {
+            out.push(char::from(*d));
+        }
+    }
+}
+
+pub fn add(a: Raw, b: Raw) -> NumResult {
+    a.checked_add(b).ok_or(NumError::Overflow)
+}
+
+pub fn sub(a: Raw, b: Raw) -> NumResult {
+    a.checked_sub(b).ok_or(NumError::Overflow)
+}
+
+pub fn neg(a: Raw) -> NumResult {
+    a.checked_neg().ok_or(NumError::Overflow)
+}
+
+/// Integer quotient rounded half-to-even, symmetric for negatives (Rust's `/`
+/// truncates, Python's `//` floors; neither is the rule).
+pub fn div_half_even(numerator: Raw, denominator: Raw) -> NumResult {
+    if denominator == 0 {
+        return Err(NumError::Overflow);
+    }
+    let negative = (numerator < 0) != (denominator < 0);
+    let n = numerator.unsigned_abs();
+    let d = denominator.unsigned_abs();
+    let mut quotient = n.checked_div(d).ok_or(NumError::Overflow)?;
+    let remainder = n.checked_rem(d).ok_or(NumError::Overflow)?;
+    // remainder < d <= 2^127, so twice the remainder fits in a u128
+    let twice = remainder.checked_mul(2).ok_or(NumError::Overflow)?;
+    if twice > d || (twice == d && quotient % 2 == 1) {
+        quotient = quotient.checked_add(1).ok_or(NumError::Overflow)?;
+    }
+    to_signed(negative, quotient)
+}
+
+/// The unrounded product of two raws (scale 10^18), checked.
+pub fn mul_exact(a: Raw, b: Raw) -> NumResult {
+    a.checked_mul(b).ok_or(NumError::Overflow)
+}
+
+/// `a x b` in fixed point: checked raw product, then one half-even division.
+pub fn mul(a: Raw, b: Raw) -> NumResult {
+    div_half_even(mul_exact(a, b)?, SCALE)
+}
+
+/// `a / b` in fixed point: `a x 10^9` (checked) over `b`, half-even.
+pub fn div(a: Raw, b: Raw) -> NumResult {
+    div_half_even(a.checked_mul(SCALE).ok_or(NumError::Overflow)?, b)
+}
+
+#[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rounds_half_even() {
+        assert_eq!(parse_decimal_str("1"), Ok(1_000_000_000));
+        assert_eq!(parse_decimal_str("-2.5"), Ok(-2_500_000_000));
+        assert_eq!(parse_decimal_str("0.0000000005"), Ok(0));
+        assert_eq!(parse_decimal_str("0.0000000015"), Ok(2));
+        assert_eq!(parse_decimal_str("-0.0000000025"), Ok(-2));
+        assert_eq!(parse_decimal_str("2.5e-9"), Ok(2));
+        assert_eq!(parse_decimal_str("1e30"), Err(NumError::Overflow));
+        assert_eq!(parse_decimal_str("1e-99999999999999999999999"), Ok(0));
+        assert_eq!(parse_decimal_str("1e99999999999999999999999"), Err(NumError::Overflow));
+        assert_eq!(parse_decimal_str("0e99999999999999999999999"), Ok(0));
+        for bad in ["", " 1", "1 ", ".5", "5.", "0x10", "1e", "--1", "١", "NaN", "inf"] {
+            assert_eq!(parse_decimal_str(bad), Err(NumError::Invalid), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn i128_bounds_are_exact() {
+        assert_eq!(parse_decimal_str("-170141183460469231731687303715.884105728"), Ok(Raw::MIN));
+        assert_eq!(parse_decimal_str("170141183460469231731687303715.884105727"), Ok(Raw::MAX));
+        assert_eq!(parse_decimal_str("170141183460469231731687303715.884105728"), Err(NumError::Overflow));
+        assert_eq!(format_decimal(Raw::MIN), "-170141183460469231731687303715.884105728");
+    }
+
+    #[test]
+    fn floats_use_shortest_digits() {
+        assert_eq!(parse_f64(0.1), Ok(100_000_000));
+        assert_eq!(parse_f64(-0.0), Ok(0));
+        assert_eq!(parse_f64(f64::NAN), Err(NumError::Invalid));
+        assert_eq!(parse_f64(1e-20), Ok(0));
+    }
+
+    #[test]
+    fn half_even_division_is_symmetric() {
+        assert_eq!(div_half_even(-25, 10), Ok(-2));
+        assert_eq!(div_half_even(-35, 10), Ok(-4));
+        assert_eq!(div_half_even(25, 10), Ok(2));
+        assert_eq!(div_half_even(35, -10), Ok(-4));
+        assert_eq!(div_half_even(1, 0), Err(NumError::Overflow));
+        assert_eq!(format_decimal(-1_500_000_000), "-1.5");
+        assert_eq!(format_decimal(0), "0");
+        assert_eq!(format_decimal(100_000_000), "0.1");
+    }
+}
