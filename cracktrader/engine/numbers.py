@@ -59,12 +59,8 @@ def parse_decimal(value: object) -> int:
         return parse_float(value)  # type: ignore[arg-type]
     if kind is bool:  # a Python bool is an int; it is never a number here
         raise InvalidNumber("a boolean is not a number")
-    if isinstance(value, str):
-        return parse_decimal_str(str(value))
-    if isinstance(value, int):
-        return _parse_int(int(value))
-    if isinstance(value, float):
-        return parse_float(float(value))
+    # Exact built-in types only (docs/decisions.md D-007): subclasses are refused the
+    # same way the Rust binding refuses them.
     raise InvalidPayload(f"expected a number or a decimal string, got {kind.__name__}")
 
 

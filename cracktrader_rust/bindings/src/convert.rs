@@ -1,6 +1,7 @@
 //! Python objects -> the core's `Value`, once, at the boundary.
 //!
-//! Only JSON's types map over (dict with str keys, list, str, int, float, bool, None).
+//! Only JSON's exact built-in types map over (dict with str keys, list, str, int,
+//! float, bool, None; subclasses are not JSON types, docs/decisions.md D-007).
 //! Anything else, a str holding a lone surrogate, or nesting deeper than the strict
 //! JSON limit becomes `Value::Unrepresentable`, which the core refuses as
 //! `invalid_payload` at that field, exactly where the Python backend refuses it.
@@ -15,7 +16,7 @@ pub fn to_value(obj: &Bound<'_, PyAny>) -> Value {
 }
 
 fn convert(obj: &Bound<'_, PyAny>, depth: usize) -> Value {
-    if let Ok(text) = obj.cast::<PyString>() {
+    if let Ok(text) = obj.cast_exact::<PyString>() {
         return match text.to_str() {
             Ok(s) => Value::Str(s.to_owned()),
             Err(_) => Value::Unrepresentable,
@@ -24,31 +25,31 @@ fn convert(obj: &Bound<'_, PyAny>, depth: usize) -> Value {
     if obj.is_none() {
         return Value::Null;
     }
-    if let Ok(flag) = obj.cast::<PyBool>() {
+    if let Ok(flag) = obj.cast_exact::<PyBool>() {
         return Value::Bool(flag.is_true());
     }
-    if obj.is_instance_of::<PyInt>() {
+    if obj.is_exact_instance_of::<PyInt>() {
         return match obj.extract::<i128>() {
             Ok(i) => Value::Int(i),
             Err(_) => Value::BigInt { negative: obj.lt(0).unwrap_or(false) },
         };
     }
-    if let Ok(float) = obj.cast::<PyFloat>() {
+    if let Ok(float) = obj.cast_exact::<PyFloat>() {
         return Value::Float(float.value());
     }
-    if let Ok(dict) = obj.cast::<PyDict>() {
+    if let Ok(dict) = obj.cast_exact::<PyDict>() {
         if depth >= MAX_DEPTH {
             return Value::Unrepresentable;
         }
         let mut pairs = Vec::with_capacity(dict.len());
         for (key, item) in dict.iter() {
-            let Ok(key) = key.cast::<PyString>() else { return Value::Unrepresentable };
+            let Ok(key) = key.cast_exact::<PyString>() else { return Value::Unrepresentable };
             let Ok(key) = key.to_str() else { return Value::Unrepresentable };
             pairs.push((key.to_owned(), convert(&item, depth.saturating_add(1))));
         }
         return Value::Object(pairs);
     }
-    if let Ok(list) = obj.cast::<PyList>() {
+    if let Ok(list) = obj.cast_exact::<PyList>() {
         if depth >= MAX_DEPTH {
             return Value::Unrepresentable;
         }
