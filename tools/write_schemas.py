@@ -178,8 +178,8 @@ def build():
     position_delta = obj({"venue": ID, "instrument": ID, "size_delta": DEC, "realized_pnl_delta": DEC})
     schemas["transition_result"] = doc("transition_result", "What one input did to a core", {
         **obj({
-            "seq_id": {"anyOf": [SEQ, {"type": "integer"}, {"type": "null"}],
-                       "description": "the input's seq_id as given (null when unreadable)"},
+            "seq_id": {"anyOf": [SEQ, {"type": "null"}],
+                       "description": "the input's seq_id when it is a valid seq_id, else null"},
             "accepted": {"type": "boolean"},
             "code": ref("codes", "result_code"),
             "transitions": {"type": "array", "items": {"$ref": "order_transition.json"}},
