@@ -12,7 +12,7 @@ checks over plain dicts, with parsed decimals kept as raw ints.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from cracktrader.engine.errors import InvalidNumber, InvalidPayload, NumericOverflow
 from cracktrader.engine.numbers import parse_decimal
@@ -95,6 +95,8 @@ INTENT_TYPES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 # Decimal fields that must be strictly positive (D-012).
 POSITIVE = frozenset(("qty", "amount"))
+EVENT_KEY_SET = frozenset(EVENT_KEYS)
+INTENT_KEY_SET = frozenset(INTENT_KEYS)
 
 
 class Refusal(Exception):
@@ -180,82 +182,97 @@ def _unknown_key(obj: dict, allowed: tuple[str, ...]) -> str | None:
     return min(unknown)
 
 
-def _check_field(kind: str, value: Any) -> bool:
-    """Shape check of one payload field of the given kind."""
-    if kind == "id":
-        return is_identifier(value)
-    if kind == "dec":
-        return _number_like(value)
-    if kind == "dec?":
-        return value is None or _number_like(value)
-    if kind == "id?":
-        return value is None or is_identifier(value)
-    if kind == "side":
-        return value == "buy" or value == "sell"
-    if kind == "tf":
-        return type(value) is int and 1 <= value <= MAX_I63
-    if kind == "bool":
-        return value is True or value is False
-    if kind == "order_type":
-        return type(value) is str and value in ORDER_TYPES
-    if kind == "tif":
-        return type(value) is str and value in TIME_IN_FORCE
-    if kind == "ts?":
-        return value is None or is_timestamp(value)
-    if kind == "risk_flag":
-        return type(value) is str and value in RISK_FLAGS
-    raise AssertionError(f"unknown field kind {kind}")
+def _is_decimal_or_none(value: Any) -> bool:
+    return value is None or _number_like(value)
 
 
-def _check_keys(obj: Any, declared: tuple[str, ...], base: str) -> None:
+def _is_identifier_or_none(value: Any) -> bool:
+    return value is None or is_identifier(value)
+
+
+def _is_timestamp_or_none(value: Any) -> bool:
+    return value is None or is_timestamp(value)
+
+
+# Shape check of one payload field, by field kind.
+FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "id": is_identifier,
+    "id?": _is_identifier_or_none,
+    "dec": _number_like,
+    "dec?": _is_decimal_or_none,
+    "side": lambda value: value == "buy" or value == "sell",
+    "tf": lambda value: type(value) is int and 1 <= value <= MAX_I63,
+    "bool": lambda value: value is True or value is False,
+    "order_type": lambda value: type(value) is str and value in ORDER_TYPES,
+    "tif": lambda value: type(value) is str and value in TIME_IN_FORCE,
+    "ts?": _is_timestamp_or_none,
+    "risk_flag": lambda value: type(value) is str and value in RISK_FLAGS,
+}
+
+
+class _PayloadSpec:
+    """A payload's declared fields, compiled once into checkers and decimal names."""
+
+    __slots__ = ("names", "name_set", "checks", "decimals")
+
+    def __init__(self, fields: tuple[tuple[str, str], ...]) -> None:
+        self.names = tuple(name for name, _ in fields)
+        self.name_set = frozenset(self.names)
+        self.checks = tuple((name, FIELD_CHECKS[kind], f"/payload/{name}") for name, kind in fields)
+        self.decimals = tuple(
+            (name, f"/payload/{name}", name in POSITIVE) for name, kind in fields if kind in ("dec", "dec?")
+        )
+
+
+def _check_keys(obj: Any, declared: tuple[str, ...], declared_set: frozenset[str], base: str) -> None:
     if type(obj) is not dict:
         raise Refusal("invalid_payload", base)
+    if obj.keys() == declared_set:
+        return  # the common case: exactly the declared keys
     for key in obj:
-        if type(key) is not str or _has_lone_surrogate(key):
+        if not isinstance(key, str) or _has_lone_surrogate(key):
             raise Refusal("invalid_payload", base)
-    if len(obj) != len(declared) or any(key not in obj for key in declared):
-        unknown = _unknown_key(obj, declared)
-        if unknown is not None:
-            raise Refusal("invalid_payload", f"{base}/{_escape(unknown)}")
-        for key in declared:
-            if key not in obj:
-                raise Refusal("invalid_payload", f"{base}/{key}")
+    unknown = _unknown_key(obj, declared)
+    if unknown is not None:
+        raise Refusal("invalid_payload", f"{base}/{_escape(unknown)}")
+    for key in declared:
+        if key not in obj:
+            raise Refusal("invalid_payload", f"{base}/{key}")
 
 
 def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def _parse_payload(payload: Any, fields: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """Shape-check then number-parse a payload; decimals come back as raw ints."""
-    _check_keys(payload, tuple(name for name, _ in fields), "/payload")
-    for name, kind in fields:
-        if not _check_field(kind, payload[name]):
-            raise Refusal("invalid_payload", f"/payload/{name}")
+def _parse_payload(payload: Any, spec: _PayloadSpec) -> dict[str, Any]:
+    """Shape phase of a payload: keys, then each field in declared order."""
+    _check_keys(payload, spec.names, spec.name_set, "/payload")
+    for name, check, pointer in spec.checks:
+        if not check(payload[name]):
+            raise Refusal("invalid_payload", pointer)
     return payload
 
 
-def _parse_numbers(payload: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+def _parse_numbers(payload: dict[str, Any], spec: _PayloadSpec) -> dict[str, Any]:
+    """Number phase: the first invalid_number wins over any numeric_overflow."""
     parsed = dict(payload)
     overflow: str | None = None
-    for name, kind in fields:
-        if kind != "dec" and kind != "dec?":
-            continue
+    for name, pointer, positive in spec.decimals:
         value = payload[name]
         if value is None:
             continue
         try:
             raw = parse_decimal(value)
         except InvalidNumber:
-            raise Refusal("invalid_number", f"/payload/{name}") from None
+            raise Refusal("invalid_number", pointer) from None
         except NumericOverflow:
             if overflow is None:
-                overflow = f"/payload/{name}"
+                overflow = pointer
             continue
         except InvalidPayload:  # unreachable after the shape phase; kept total
-            raise Refusal("invalid_payload", f"/payload/{name}") from None
-        if name in POSITIVE and raw <= 0:
-            raise Refusal("invalid_number", f"/payload/{name}")
+            raise Refusal("invalid_payload", pointer) from None
+        if positive and raw <= 0:
+            raise Refusal("invalid_number", pointer)
         parsed[name] = raw
     if overflow is not None:
         raise Refusal("numeric_overflow", overflow)
@@ -300,7 +317,7 @@ def parse_input(obj: Any) -> ParsedInput:
 
 
 def _parse_event(obj: dict[str, Any]) -> ParsedInput:
-    _check_keys(obj, EVENT_KEYS, "")
+    _check_keys(obj, EVENT_KEYS, EVENT_KEY_SET, "")
     seq_id = obj["seq_id"]
     if type(seq_id) is not int or not 1 <= seq_id <= MAX_I63:
         raise Refusal("invalid_payload", "/seq_id")
@@ -320,7 +337,7 @@ def _parse_event(obj: dict[str, Any]) -> ParsedInput:
     if not (is_identifier(instrument) or (instrument is None and not needs_place)):
         raise Refusal("invalid_payload", "/instrument")
     event_type = obj["event_type"]
-    spec = EVENT_TYPES.get(event_type) if type(event_type) is str else None
+    spec = EVENT_SPECS.get(event_type) if type(event_type) is str else None
     if spec is None or spec[0] != source:
         raise Refusal("invalid_payload", "/event_type")
     key = obj["idempotency_key"]
@@ -339,12 +356,12 @@ def _parse_event(obj: dict[str, Any]) -> ParsedInput:
 
 
 def _parse_intent(obj: dict[str, Any]) -> ParsedInput:
-    _check_keys(obj, INTENT_KEYS, "")
+    _check_keys(obj, INTENT_KEYS, INTENT_KEY_SET, "")
     seq_id = obj["seq_id"]
     if type(seq_id) is not int or not 1 <= seq_id <= MAX_I63:
         raise Refusal("invalid_payload", "/seq_id")
     intent_type = obj["intent_type"]
-    fields = INTENT_TYPES.get(intent_type) if type(intent_type) is str else None
+    fields = INTENT_SPECS.get(intent_type) if type(intent_type) is str else None
     if fields is None:
         raise Refusal("invalid_payload", "/intent_type")
     payload = _parse_payload(obj["payload"], fields)
@@ -355,3 +372,7 @@ def _parse_intent(obj: dict[str, Any]) -> ParsedInput:
             raise Refusal("invalid_payload", "/payload")
     parsed = _parse_numbers(payload, fields)
     return ParsedInput("intent", seq_id, intent_type, None, None, None, None, parsed, None, None)
+
+
+EVENT_SPECS = {name: (source, _PayloadSpec(fields)) for name, (source, fields) in EVENT_TYPES.items()}
+INTENT_SPECS = {name: _PayloadSpec(fields) for name, fields in INTENT_TYPES.items()}

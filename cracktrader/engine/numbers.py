@@ -33,6 +33,11 @@ _MAX_DIGITS = 39
 _MAX_EXPONENT_DIGITS = 18
 
 _DECIMAL_RE = re.compile(r"([+-]?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?)([0-9]+))?")
+# The common shape (at most 29 integer and 9 fraction digits, no exponent) needs no
+# rounding and cannot overflow (38 digits < i128's 39), so it takes a shorter path
+# with the same result.
+_SIMPLE_RE = re.compile(r"(-?)([0-9]{1,29})(?:\.([0-9]{1,9}))?")
+_PAD = ["", "00000000", "0000000", "000000", "00000", "0000", "000", "00", "0", ""]
 
 
 def check_raw(raw: int) -> int:
@@ -78,6 +83,13 @@ def parse_float(value: float) -> int:
 
 
 def parse_decimal_str(text: str) -> int:
+    simple = _SIMPLE_RE.fullmatch(text)
+    if simple is not None:
+        sign, whole, fraction = simple.groups()
+        raw = int(whole) * SCALE
+        if fraction:
+            raw += int(fraction + _PAD[len(fraction)])
+        return -raw if sign else raw
     match = _DECIMAL_RE.fullmatch(text)
     if match is None:
         raise InvalidNumber("not a decimal string of the form [+-]digits[.digits][e[+-]digits]")
@@ -136,12 +148,14 @@ def _scale_digits(digits: str, shift: int) -> int:
 
 def format_decimal(raw: int) -> str:
     """Canonical text: minimal digits, no exponent, no trailing zeros, never ``-0``."""
+    sign = ""
     if raw < 0:
-        return "-" + format_decimal(-raw)
+        sign = "-"
+        raw = -raw
     whole, fraction = divmod(raw, SCALE)
     if fraction == 0:
-        return str(whole)
-    return f"{whole}.{fraction:09d}".rstrip("0")
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{fraction:09d}".rstrip("0")
 
 
 def from_int(value: int) -> int:
@@ -163,17 +177,23 @@ def neg(a: int) -> int:
 def div_half_even(numerator: int, denominator: int) -> int:
     """Integer quotient rounded half-to-even, symmetric for negatives.
 
-    Python's ``//`` floors and Rust's ``/`` truncates; neither is the rule. Only the
-    result is range-checked: callers check their own inputs.
+    Python's ``//`` floors and Rust's ``/`` truncates; neither is the rule. From the
+    floored quotient ``q`` and remainder ``r`` (``0 <= r < d`` for ``d > 0``), the
+    exact quotient is ``q + r/d``: round up when ``r/d > 1/2``, or when it is exactly
+    ``1/2`` and ``q`` is odd. This is half-even for either sign. Only the result is
+    range-checked: callers check their own inputs.
     """
-    if denominator == 0:  # never reached by the core; kept total for direct callers
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    elif denominator == 0:  # never reached by the core; kept total for direct callers
         raise NumericOverflow("division by zero in fixed-point arithmetic")
-    negative = (numerator < 0) != (denominator < 0)
-    quotient, remainder = divmod(abs(numerator), abs(denominator))
-    twice = 2 * remainder
-    if twice > abs(denominator) or (twice == abs(denominator) and quotient % 2 == 1):
+    quotient, remainder = divmod(numerator, denominator)
+    twice = remainder + remainder
+    if twice > denominator or (twice == denominator and quotient & 1):
         quotient += 1
-    return check_raw(-quotient if negative else quotient)
+    if quotient < RAW_MIN or quotient > RAW_MAX:
+        raise NumericOverflow("value outside the i128 fixed-point range")
+    return quotient
 
 
 def mul_exact(a: int, b: int) -> int:
@@ -183,7 +203,14 @@ def mul_exact(a: int, b: int) -> int:
 
 def mul(a: int, b: int) -> int:
     """``a x b`` in fixed point: checked raw product, then one half-even division."""
-    return div_half_even(mul_exact(a, b), SCALE)
+    product = a * b
+    if product < RAW_MIN or product > RAW_MAX:
+        raise NumericOverflow("value outside the i128 fixed-point range")
+    quotient, remainder = divmod(product, SCALE)
+    twice = remainder + remainder
+    if twice > SCALE or (twice == SCALE and quotient & 1):
+        quotient += 1
+    return quotient
 
 
 def div(a: int, b: int) -> int:

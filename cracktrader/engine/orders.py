@@ -8,6 +8,7 @@ live or terminal, and how a transition is written into a result.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from cracktrader.engine.numbers import div_half_even, format_decimal
@@ -88,7 +89,7 @@ class Order:
         return div_half_even(self.fill_notional, self.filled_qty)
 
     def save(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.MUTABLE)
+        return _SAVE(self)
 
     def load(self, saved: tuple) -> None:
         for name, value in zip(self.MUTABLE, saved):
@@ -120,6 +121,9 @@ class Order:
             "triggered": self.triggered,
             "placed_bar_time": self.placed_bar_time,
         }
+
+
+_SAVE = attrgetter(*Order.MUTABLE)
 
 
 def _opt(raw: int | None) -> str | None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from cracktrader.engine.inputs import Refusal
 from cracktrader.engine.numbers import add, mul, sub
-from cracktrader.engine.orders import CREATED, Order
+from cracktrader.engine.orders import CREATED, TERMINAL, Order
 
 if TYPE_CHECKING:
     from cracktrader.engine.core import Core
@@ -36,24 +36,26 @@ def buy_commitment(core: Core, qty: int, price: int) -> int:
     return add(notional, mul(abs(notional), core.config.commission_rate))
 
 
-def _committed(core: Core, exclude: Order | None) -> tuple[int, dict[tuple[str, str], int]]:
-    """Cash committed to live buys, and qty committed to live sells per instrument.
-
-    Waiting bracket children (``created``) commit nothing until activated (D-035).
-    """
-    cash = 0
-    sells: dict[tuple[str, str], int] = {}
+def _committed_cash(core: Core, exclude: Order | None) -> int:
+    """Cash committed to live buys (waiting bracket children commit nothing, D-035)."""
+    total = 0
     for order in core.live_orders():
-        if order is exclude or order.state == CREATED:
+        if order.side != "buy" or order is exclude or order.state == CREATED:
             continue
         key = (order.venue, order.instrument)
-        if order.is_buy:
-            price = reference_price(core, key, order.order_type, order.limit_price, order.stop_price)
-            if price is not None:
-                cash = add(cash, buy_commitment(core, order.remaining, price))
-        else:
-            sells[key] = add(sells.get(key, 0), order.remaining)
-    return cash, sells
+        price = reference_price(core, key, order.order_type, order.limit_price, order.stop_price)
+        if price is not None:
+            total = add(total, buy_commitment(core, order.qty - order.filled_qty, price))
+    return total
+
+
+def _committed_sells(core: Core, key: tuple[str, str], exclude: Order | None) -> int:
+    """Quantity committed to live sells of one instrument."""
+    total = 0
+    for order in core.working.get(key, {}).values():
+        if order.side == "sell" and order is not exclude and order.state not in TERMINAL and order.state != CREATED:
+            total = add(total, order.qty - order.filled_qty)
+    return total
 
 
 def check_order(
@@ -86,13 +88,12 @@ def check_order(
         raise Refusal("risk_limit", "/payload/qty")
     if is_child:
         return  # bracket children close what the parent opens: no cash/position check
-    committed_cash, committed_sells = _committed(core, exclude)
     if not is_buy:
         if not core.allow_short:
             position = core.positions.get(key)
             size = 0 if position is None else position.size
-            if sub(size, committed_sells.get(key, 0)) < qty:
+            if sub(size, _committed_sells(core, key, exclude)) < qty:
                 raise Refusal("insufficient_position", "/payload/qty")
         return
-    if buy_commitment(core, qty, price) > sub(core.cash, committed_cash):
+    if buy_commitment(core, qty, price) > sub(core.cash, _committed_cash(core, exclude)):
         raise Refusal("insufficient_cash", "/payload/qty")

@@ -43,7 +43,8 @@ fn convert(obj: &Bound<'_, PyAny>, depth: usize) -> Value {
         }
         let mut pairs = Vec::with_capacity(dict.len());
         for (key, item) in dict.iter() {
-            let Ok(key) = key.cast_exact::<PyString>() else { return Value::Unrepresentable };
+            // keys may be str subclasses, as the Python backend accepts (isinstance)
+            let Ok(key) = key.cast::<PyString>() else { return Value::Unrepresentable };
             let Ok(key) = key.to_str() else { return Value::Unrepresentable };
             pairs.push((key.to_owned(), convert(&item, depth.saturating_add(1))));
         }
