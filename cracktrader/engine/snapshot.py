@@ -16,9 +16,9 @@ from cracktrader.engine.accounting import Position
 from cracktrader.engine.canonical import canonical_dumps
 from cracktrader.engine.config import CoreConfig
 from cracktrader.engine.errors import CracktraderError, InvalidPayload
+from cracktrader.engine.inputs import MAX_I63, is_identifier
 from cracktrader.engine.numbers import format_decimal, parse_decimal_str
-from cracktrader.engine.orders import TERMINAL, Order
-from cracktrader.engine.validation import problems
+from cracktrader.engine.orders import STATES, TERMINAL, Order
 
 if TYPE_CHECKING:
     from cracktrader.engine.core import Core
@@ -66,10 +66,7 @@ def to_snapshot(core: Core) -> dict[str, Any]:
 
 def restore(core: Core, snapshot: Any) -> None:
     """Validate ``snapshot`` fully, then replace ``core``'s state; never half-load."""
-    found = problems("core_snapshot", snapshot)
-    if found:
-        path, reason = found[0]
-        raise InvalidPayload(f"core_snapshot invalid at {path or '/'}: {reason}", field=path)
+    check_shape(snapshot)
     try:
         staged = _stage(snapshot)
     except CracktraderError as exc:
@@ -160,3 +157,166 @@ def _stage(snapshot: dict[str, Any]) -> tuple[CoreConfig, dict[str, Any]]:
 
 
 _DECIMAL_ORDER_FIELDS = ("qty", "limit_price", "stop_price", "filled_qty")
+
+
+# ------------------------------------------------------------------ shape check
+# A hand-written twin of schemas/core_snapshot.json (the contract): jsonschema is far
+# too slow for snapshots restored mid-run, and the Rust backend needs the same checks
+# in code anyway. tests/contracts check that both refuse the same documents.
+
+_TOP = (
+    "schema_version", "config", "last_seq_id", "cash", "fees_paid", "positions", "orders",
+    "applied_keys", "last_bar", "last_price", "stream_times", "kill_switch", "risk_flags",
+)
+_CONFIG = ("mode", "starting_cash", "commission_rate", "late_policy", "max_order_qty", "max_notional", "allow_short")
+_ORDER = (
+    "order_id", "intent_id", "strategy_id", "venue", "instrument", "side", "order_type", "qty",
+    "limit_price", "stop_price", "time_in_force", "expire_time", "parent_order_id", "oco_group", "state",
+    "filled_qty", "avg_fill_price", "fill_notional", "fill_count", "submit_seq", "triggered", "placed_bar_time",
+)
+_POSITION = ("size", "avg_price", "realized_pnl")
+_BAR = ("time", "open", "high", "low", "close", "volume", "timeframe_ms")
+_PRICE_AT = ("time", "price")
+
+
+def _fail(path: str, reason: str) -> None:
+    raise InvalidPayload(f"core_snapshot invalid at {path or '/'}: {reason}", field=path)
+
+
+def _object(value: Any, keys: tuple[str, ...], path: str) -> dict[str, Any]:
+    if type(value) is not dict:
+        _fail(path, "expected an object")
+    if value.keys() != set(keys):
+        extra = sorted(str(k) for k in value if k not in keys)
+        missing = [k for k in keys if k not in value]
+        _fail(f"{path}/{(extra or missing)[0]}", "unexpected key" if extra else "missing key")
+    return value
+
+
+def _decimal(value: Any, path: str, nullable: bool = False) -> None:
+    if value is None and nullable:
+        return
+    if type(value) is not str:
+        _fail(path, "expected a canonical decimal string")
+    try:
+        canonical = format_decimal(parse_decimal_str(value)) == value
+    except CracktraderError:
+        canonical = False
+    if not canonical:
+        _fail(path, "not a canonical decimal")
+
+
+def _integer(value: Any, path: str, minimum: int = 0, nullable: bool = False) -> None:
+    if value is None and nullable:
+        return
+    if type(value) is not int or not minimum <= value <= MAX_I63:
+        _fail(path, f"expected an integer >= {minimum}")
+
+
+def _boolean(value: Any, path: str) -> None:
+    if value is not True and value is not False:
+        _fail(path, "expected a boolean")
+
+
+def _identifier(value: Any, path: str, nullable: bool = False) -> None:
+    if value is None and nullable:
+        return
+    if not is_identifier(value):
+        _fail(path, "expected an identifier")
+
+
+def _enum(value: Any, allowed: tuple[str, ...], path: str) -> None:
+    if type(value) is not str or value not in allowed:
+        _fail(path, f"expected one of {', '.join(allowed)}")
+
+
+def _check_nested(value: Any, path: str, check) -> None:
+    if type(value) is not dict:
+        _fail(path, "expected an object")
+    for venue, by_instrument in value.items():
+        if type(by_instrument) is not dict:
+            _fail(f"{path}/{venue}", "expected an object")
+        for instrument, item in by_instrument.items():
+            check(item, f"{path}/{venue}/{instrument}")
+
+
+def _check_position(item: Any, path: str) -> None:
+    _object(item, _POSITION, path)
+    for key in _POSITION:
+        _decimal(item[key], f"{path}/{key}")
+
+
+def _check_bar(item: Any, path: str) -> None:
+    _object(item, _BAR, path)
+    _integer(item["time"], f"{path}/time")
+    for key in ("open", "high", "low", "close", "volume"):
+        _decimal(item[key], f"{path}/{key}")
+    _integer(item["timeframe_ms"], f"{path}/timeframe_ms", minimum=1)
+
+
+def _check_price_at(item: Any, path: str) -> None:
+    _object(item, _PRICE_AT, path)
+    _integer(item["time"], f"{path}/time")
+    _decimal(item["price"], f"{path}/price")
+
+
+def _check_order(item: Any, path: str) -> None:
+    _object(item, _ORDER, path)
+    for key in ("order_id", "intent_id", "strategy_id", "venue", "instrument"):
+        _identifier(item[key], f"{path}/{key}")
+    _enum(item["side"], ("buy", "sell"), f"{path}/side")
+    _enum(item["order_type"], ("market", "limit", "stop", "stop_limit"), f"{path}/order_type")
+    _decimal(item["qty"], f"{path}/qty")
+    _decimal(item["limit_price"], f"{path}/limit_price", nullable=True)
+    _decimal(item["stop_price"], f"{path}/stop_price", nullable=True)
+    _enum(item["time_in_force"], ("gtc", "ioc", "fok"), f"{path}/time_in_force")
+    _integer(item["expire_time"], f"{path}/expire_time", nullable=True)
+    _identifier(item["parent_order_id"], f"{path}/parent_order_id", nullable=True)
+    _identifier(item["oco_group"], f"{path}/oco_group", nullable=True)
+    _enum(item["state"], STATES, f"{path}/state")
+    _decimal(item["filled_qty"], f"{path}/filled_qty")
+    _decimal(item["avg_fill_price"], f"{path}/avg_fill_price", nullable=True)
+    notional = item["fill_notional"]
+    if type(notional) is not str or not notional.lstrip("-").isdigit() or not notional.isascii():
+        _fail(f"{path}/fill_notional", "expected an integer string")
+    _integer(item["fill_count"], f"{path}/fill_count")
+    _integer(item["submit_seq"], f"{path}/submit_seq", minimum=1)
+    _boolean(item["triggered"], f"{path}/triggered")
+    _integer(item["placed_bar_time"], f"{path}/placed_bar_time", nullable=True)
+
+
+def check_shape(snapshot: Any) -> None:
+    """Raise ``InvalidPayload`` naming the first field that breaks the contract."""
+    _object(snapshot, _TOP, "")
+    if snapshot["schema_version"] != SCHEMA_VERSION or type(snapshot["schema_version"]) is not int:
+        _fail("/schema_version", f"expected {SCHEMA_VERSION}")
+    config = _object(snapshot["config"], _CONFIG, "/config")
+    _enum(config["mode"], ("simulated", "external"), "/config/mode")
+    _decimal(config["starting_cash"], "/config/starting_cash")
+    _decimal(config["commission_rate"], "/config/commission_rate")
+    _enum(config["late_policy"], ("reject", "accept"), "/config/late_policy")
+    _decimal(config["max_order_qty"], "/config/max_order_qty", nullable=True)
+    _decimal(config["max_notional"], "/config/max_notional", nullable=True)
+    _boolean(config["allow_short"], "/config/allow_short")
+    _integer(snapshot["last_seq_id"], "/last_seq_id")
+    _decimal(snapshot["cash"], "/cash")
+    _decimal(snapshot["fees_paid"], "/fees_paid")
+    _check_nested(snapshot["positions"], "/positions", _check_position)
+    orders = snapshot["orders"]
+    if type(orders) is not list:
+        _fail("/orders", "expected an array")
+    for index, item in enumerate(orders):
+        _check_order(item, f"/orders/{index}")
+    keys = snapshot["applied_keys"]
+    if type(keys) is not list or any(type(key) is not str for key in keys):
+        _fail("/applied_keys", "expected an array of strings")
+    _check_nested(snapshot["last_bar"], "/last_bar", _check_bar)
+    _check_nested(snapshot["last_price"], "/last_price", _check_price_at)
+    streams = snapshot["stream_times"]
+    if type(streams) is not dict:
+        _fail("/stream_times", "expected an object")
+    for key, time in streams.items():
+        _integer(time, f"/stream_times/{key}")
+    _boolean(snapshot["kill_switch"], "/kill_switch")
+    flags = _object(snapshot["risk_flags"], ("allow_short",), "/risk_flags")
+    _boolean(flags["allow_short"], "/risk_flags/allow_short")

@@ -1,0 +1,42 @@
+"""Steps: what one lockstep step feeds to both backends.
+
+A step is a raw JSON line (``str``), kept verbatim so hostile text (``NaN`` tokens,
+duplicate keys, escaped lone surrogates) survives recording. Two special forms start
+with ``#parity:`` and never reach a backend as text:
+
+- ``#parity:b64:<base64>``: raw bytes that are not UTF-8 (fed as those bytes);
+- ``#parity:swap-restore``: a harness directive: snapshot both backends, restore each
+  backend from the *other's* snapshot, and check both still agree (DESIGN.md: a
+  snapshot taken in one backend restores in the other and both continue identically).
+"""
+
+from __future__ import annotations
+
+import base64
+
+PREFIX = "#parity:"
+B64 = PREFIX + "b64:"
+SWAP_RESTORE = PREFIX + "swap-restore"
+DIRECTIVES = frozenset((SWAP_RESTORE,))
+
+
+def is_directive(step: str) -> bool:
+    return step in DIRECTIVES
+
+
+def step_bytes(step: str) -> bytes:
+    """The bytes a backend receives for a (non-directive) step."""
+    if step.startswith(B64):
+        return base64.b64decode(step[len(B64) :])
+    return step.encode("utf-8")
+
+
+def from_bytes(raw: bytes) -> str:
+    """Store raw bytes as a step: verbatim when UTF-8, else base64."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return B64 + base64.b64encode(raw).decode("ascii")
+    if "\n" in text:
+        raise ValueError("a step is one line")
+    return text
