@@ -48,6 +48,8 @@ KINDS: dict[str, int] = {
     "cancel_rejected": 2,
     "expired": 1,
     "duplicate": 3,
+    "resend_intent": 1,
+    "reuse_order_id": 1,
     "late": 1,
     "out_of_sequence": 1,
 }
@@ -144,6 +146,7 @@ class _Stream:
         self.orders: list[_Order] = []
         self.counter = 0
         self.recent_reports: list[dict[str, Any]] = []
+        self.placed: list[dict[str, Any]] = []
         kinds = [k for k in KINDS if k not in scenario.disabled]
         if scenario.mode == "simulated":
             # reports are refused in simulated mode; keep a few to prove it
@@ -235,7 +238,7 @@ class _Stream:
         stop = self.number(price * (1 - away)) if order_type in ("stop", "stop_limit") else None
         order_id = self.order_id()
         self.orders.append(_Order(order_id, venue, instrument, side, qty))
-        return self.intent("place_order", {
+        intent = self.intent("place_order", {
             "intent_id": "i" + order_id,
             "order_id": order_id,
             "instrument": instrument,
@@ -251,11 +254,19 @@ class _Stream:
             "oco_group": oco,
             "strategy_id": "s1",
         })
+        self.placed.append(intent)
+        del self.placed[:-8]
+        return intent
 
-    def pick(self) -> _Order | None:
+    def pick(self, prefer: tuple[str, ...] = ()) -> _Order | None:
+        """Usually an order in one of the ``prefer`` states (as the generator guesses
+        them), else a recent one: reports stay plausible without being exact."""
         if not self.orders:
             return None
-        # mostly recent orders: they are the ones still open
+        if prefer and self.rng.random() < 0.7:
+            matching = [order for order in self.orders[-50:] if order.state in prefer]
+            if matching:
+                return self.rng.choice(matching)
         return self.orders[max(0, len(self.orders) - 1 - int(self.rng.expovariate(0.3)))]
 
     def report(self, event_type: str, order: _Order | None, payload: dict[str, Any]) -> dict[str, Any]:
@@ -297,7 +308,9 @@ class _Stream:
             group = f"g{self.seq}"
             return [self.place("limit", oco=group), self.place("stop", oco=group)]
         if kind == "cancel":
-            order = self.pick()
+            order = self.pick(("accepted", "partially_filled"))
+            if order is not None and self.scenario.mode == "external":
+                order.state = "cancel_pending"
             return [self.intent("cancel_order", {"order_id": order.order_id if order else "nope"})]
         if kind == "replace":
             order = self.pick()
@@ -316,16 +329,35 @@ class _Stream:
             return [self.event("timer", None, None, "timer", {"name": "heartbeat"})]
         if kind == "noop":
             return [self.intent("noop", {})]
+        if kind == "resend_intent" and self.placed:
+            again = dict(rng.choice(self.placed))
+            again["seq_id"] = self.next_seq()
+            return [again]
+        if kind == "reuse_order_id" and self.orders:
+            event = self.place(rng.choice(("market", "limit")))
+            self.orders.pop()
+            event["payload"]["order_id"] = rng.choice(self.orders).order_id
+            return [event]
         return self.report_step(kind)
 
     def report_step(self, kind: str) -> list[dict[str, Any] | str]:
         rng = self.rng
-        order = self.pick() if rng.random() < 0.93 else None
+        prefer = {
+            "accept": ("submitted",),
+            "reject": ("submitted", "accepted"),
+            "fill": ("accepted", "partially_filled", "cancel_pending"),
+            "cancelled": ("cancel_pending", "accepted", "partially_filled"),
+            "cancel_rejected": ("cancel_pending",),
+            "expired": ("accepted", "partially_filled"),
+        }.get(kind, ())
+        order = self.pick(prefer) if rng.random() < 0.93 else None
         if kind == "accept":
             if order:
                 order.state = "accepted"
             return [self.report("order_accepted", order, {})]
         if kind == "reject":
+            if order:
+                order.state = "rejected"
             return [self.report("order_rejected", order, {"reason": "venue says no"})]
         if kind == "fill":
             if order is None:
@@ -333,22 +365,29 @@ class _Stream:
             remaining = max(order.qty - order.filled, 0.0)
             qty = rng.choice((remaining, remaining / 2 if remaining > 1 else remaining, order.qty * 2, 0.5))
             qty = qty if qty > 0 else 0.5
-            order.filled += qty
-            fee = rng.choice((None, None, "0", self.number(0.01), "-0.001"))
-            fill_id = f"f{rng.randrange(4)}"
             events: list[dict[str, Any] | str] = []
             if order.state == "submitted" and rng.random() < 0.8:  # usually accepted first
-                order.state = "accepted"
                 events.append(self.report("order_accepted", order, {}))
+            order.filled += qty
+            if order.state != "cancel_pending":
+                order.state = "filled" if order.filled >= order.qty else "partially_filled"
+            fee = rng.choice((None, None, "0", self.number(0.01), "-0.001"))
+            fill_id = f"f{rng.randrange(4)}"
             events.append(self.report("order_filled", order, {
                 "fill_id": fill_id, "qty": self.number(qty), "price": self.number(self.prices[order.instrument]),
                 "fee": fee}))
             return events
         if kind == "cancelled":
+            if order:
+                order.state = "cancelled"
             return [self.report("order_cancelled", order, {})]
         if kind == "cancel_rejected":
+            if order:
+                order.state = "partially_filled" if order.filled else "accepted"
             return [self.report("cancel_rejected", order, {"reason": "too late"})]
         if kind == "expired":
+            if order:
+                order.state = "expired"
             return [self.report("order_expired", order, {})]
         if kind == "duplicate" and self.recent_reports:
             again = dict(rng.choice(self.recent_reports))
@@ -405,3 +444,9 @@ def core_cases(max_length: int = 200) -> st.SearchStrategy[CoreCase]:
         scenario=core_scenarios(),
         length=st.integers(min_value=1, max_value=max_length),
     )
+
+
+def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str]]:
+    """The fuzz CLI's entry point: draw a scenario, then its steps."""
+    case = generate(rng, draw_scenario(rng), length)
+    return case.config, case.steps
