@@ -22,27 +22,35 @@ REPORTS = ("order_accepted", "order_rejected", "order_filled", "order_cancelled"
 LIVE = ("accepted", "partially_filled")
 
 
+# (state, report) pairs the table of DESIGN.md section 6 allows.
+LEGAL_REPORTS = frozenset({
+    ("submitted", "order_accepted"),
+    ("submitted", "order_rejected"), ("accepted", "order_rejected"),
+    ("accepted", "order_filled"), ("partially_filled", "order_filled"), ("cancel_pending", "order_filled"),
+    ("cancel_pending", "order_cancelled"), ("accepted", "order_cancelled"), ("partially_filled", "order_cancelled"),
+    ("cancel_pending", "cancel_rejected"),
+    ("accepted", "order_expired"), ("partially_filled", "order_expired"),
+})
+
+
+def expected_code(state: str, trigger: str) -> str:
+    """The code a first, well-formed report or intent gets for an order in ``state``."""
+    if trigger == "place_order":
+        return "duplicate_order_id"
+    if trigger in ("cancel_order", "replace_order"):
+        return "ok" if state in LIVE else "illegal_transition"
+    if (state, trigger) in LEGAL_REPORTS:
+        return "ok"
+    if trigger == "order_filled" and state in ("created", "submitted"):
+        return "fill_before_accept"
+    return "illegal_transition"
+
+
 def _external_triples() -> set[tuple[str, str, str]]:
-    """Every (state, report) pair: its legal code, or the refusal the rules give."""
-    legal = {
-        ("submitted", "order_accepted"),
-        ("submitted", "order_rejected"), ("accepted", "order_rejected"),
-        ("accepted", "order_filled"), ("partially_filled", "order_filled"), ("cancel_pending", "order_filled"),
-        ("cancel_pending", "order_cancelled"), ("accepted", "order_cancelled"), ("partially_filled", "order_cancelled"),
-        ("cancel_pending", "cancel_rejected"),
-        ("accepted", "order_expired"), ("partially_filled", "order_expired"),
-    }
-    triples = set()
-    for state in STATES:
-        for trigger in REPORTS:
-            if (state, trigger) in legal:
-                triples.add((state, trigger, "ok"))
-            elif trigger == "order_filled" and state in ("created", "submitted"):
-                triples.add((state, trigger, "fill_before_accept"))
-            else:
-                triples.add((state, trigger, "illegal_transition"))
-        if state in ("accepted", "partially_filled", "cancel_pending"):
-            triples.add((state, "order_filled", "overfill"))
+    """Every (state, report) pair with its code, plus overfills, unknowns, duplicates."""
+    triples = {(state, trigger, expected_code(state, trigger)) for state in STATES for trigger in REPORTS}
+    for state in ("accepted", "partially_filled", "cancel_pending"):
+        triples.add((state, "order_filled", "overfill"))
     for trigger in REPORTS:
         triples.add(("none", trigger, "unknown_order"))
         # a duplicate arrives in whatever state the first report left: counted as "*"
@@ -55,9 +63,8 @@ def _intent_triples() -> set[tuple[str, str, str]]:
                ("none", "place_order", "kill_switch"), ("none", "place_order", "risk_limit"),
                ("none", "place_order", "insufficient_position"), ("none", "place_order", "insufficient_cash")}
     for state in STATES:
-        triples.add((state, "place_order", "duplicate_order_id"))
-        triples.add((state, "cancel_order", "ok" if state in LIVE else "illegal_transition"))
-        triples.add((state, "replace_order", "ok" if state in LIVE else "illegal_transition"))
+        for trigger in ("place_order", "cancel_order", "replace_order"):
+            triples.add((state, trigger, expected_code(state, trigger)))
     for trigger in ("cancel_order", "replace_order"):
         triples.add(("none", trigger, "unknown_order"))
     triples.add(("accepted", "replace_order", "kill_switch"))
