@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import GOLDEN, TESTS, golden_paths, load_fixture
+from golden_support import GOLDEN, TESTS, golden_paths, load_fixture
 
 from cracktrader.engine import build_core
 from cracktrader.engine.validation import problems

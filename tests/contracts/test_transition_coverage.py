@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import golden_paths, load_fixture
+from golden_support import golden_paths, load_fixture
 from transition_triples import (
     CORE_EDGES,
     ORDER_TRIGGERS,
