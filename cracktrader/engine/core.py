@@ -42,6 +42,9 @@ from cracktrader.engine.strict_json import loads_lines
 # What an order's end does to its relatives (the settle worklist, D-034).
 ENDED_INCOMPLETE = frozenset(("cancelled", "rejected", "expired"))
 OCO_TRIGGER_STATES = frozenset(("cancelled", "expired"))
+# Why an order is on the settle worklist: its own fill, its own end (input-driven or
+# parent_ended), or a cancellation by its OCO group (which never fires the group again).
+CAUSE_FILL, CAUSE_END, CAUSE_OCO = "fill", "end", "oco"
 
 
 class Core:
@@ -299,11 +302,13 @@ class Core:
         children; an end without a complete fill (cancelled, rejected, expired)
         cancels its live children; a fill (``filled_now``), cancellation or expiry of
         an OCO member cancels the other live members of its group. Rejection does not
-        trigger OCO.
+        trigger OCO, and a member cancelled by its group does not fire the group again
+        (D-300): otherwise a partially filled member would be cancelled by the very
+        cancellation its fill caused.
         """
-        queue = deque([(first, filled_now)])
+        queue = deque([(first, CAUSE_FILL if filled_now else CAUSE_END)])
         while queue:
-            order, fired_by_fill = queue.popleft()
+            order, cause = queue.popleft()
             state = order.state
             if state == FILLED:
                 for child_id in self.children.get(order.order_id, ()):
@@ -318,13 +323,14 @@ class Core:
                     child = self.orders[child_id]
                     if child.state not in TERMINAL:
                         self.set_state(child, CANCELLED, result, "parent_ended")
-                        queue.append((child, False))
-            if order.oco_group is not None and (fired_by_fill or state in OCO_TRIGGER_STATES):
+                        queue.append((child, CAUSE_END))
+            fires = cause == CAUSE_FILL or (cause == CAUSE_END and state in OCO_TRIGGER_STATES)
+            if order.oco_group is not None and fires:
                 for member_id in self.oco_groups.get(order.oco_group, ()):
                     member = self.orders[member_id]
                     if member is not order and member.state not in TERMINAL:
                         self.set_state(member, CANCELLED, result, "oco")
-                        queue.append((member, False))
+                        queue.append((member, CAUSE_OCO))
 
     # ------------------------------------------------------------- snapshots
     def snapshot(self) -> dict[str, Any]:

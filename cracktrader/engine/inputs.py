@@ -224,7 +224,13 @@ class _PayloadSpec:
         )
 
 
+# Stands in for a missing key: it fails every field check, so a missing key is
+# reported at its own turn in declared order, like a value of the wrong type (D-301).
+MISSING = object()
+
+
 def _check_keys(obj: Any, declared: tuple[str, ...], declared_set: frozenset[str], base: str) -> None:
+    """An object with string keys and no unknown key (missing keys are the callers')."""
     if type(obj) is not dict:
         raise Refusal("invalid_payload", base)
     if obj.keys() == declared_set:
@@ -235,9 +241,6 @@ def _check_keys(obj: Any, declared: tuple[str, ...], declared_set: frozenset[str
     unknown = _unknown_key(obj, declared)
     if unknown is not None:
         raise Refusal("invalid_payload", f"{base}/{_escape(unknown)}")
-    for key in declared:
-        if key not in obj:
-            raise Refusal("invalid_payload", f"{base}/{key}")
 
 
 def _escape(token: str) -> str:
@@ -248,7 +251,7 @@ def _parse_payload(payload: Any, spec: _PayloadSpec) -> dict[str, Any]:
     """Shape phase of a payload: keys, then each field in declared order."""
     _check_keys(payload, spec.names, spec.name_set, "/payload")
     for name, check, pointer in spec.checks:
-        if not check(payload[name]):
+        if not check(payload.get(name, MISSING)):
             raise Refusal("invalid_payload", pointer)
     return payload
 
@@ -318,35 +321,35 @@ def parse_input(obj: Any) -> ParsedInput:
 
 def _parse_event(obj: dict[str, Any]) -> ParsedInput:
     _check_keys(obj, EVENT_KEYS, EVENT_KEY_SET, "")
-    seq_id = obj["seq_id"]
+    seq_id = obj.get("seq_id", MISSING)
     if type(seq_id) is not int or not 1 <= seq_id <= MAX_I63:
         raise Refusal("invalid_payload", "/seq_id")
-    event_time = obj["event_time"]
+    event_time = obj.get("event_time", MISSING)
     if not is_timestamp(event_time):
         raise Refusal("invalid_payload", "/event_time")
-    if not is_timestamp(obj["ingest_time"]):
+    if not is_timestamp(obj.get("ingest_time", MISSING)):
         raise Refusal("invalid_payload", "/ingest_time")
-    source = obj["source"]
+    source = obj.get("source", MISSING)
     if type(source) is not str or source not in SOURCES:
         raise Refusal("invalid_payload", "/source")
     needs_place = source == "market_data" or source == "broker_report"
-    venue = obj["venue"]
+    venue = obj.get("venue", MISSING)
     if not (is_identifier(venue) or (venue is None and not needs_place)):
         raise Refusal("invalid_payload", "/venue")
-    instrument = obj["instrument"]
+    instrument = obj.get("instrument", MISSING)
     if not (is_identifier(instrument) or (instrument is None and not needs_place)):
         raise Refusal("invalid_payload", "/instrument")
-    event_type = obj["event_type"]
+    event_type = obj.get("event_type", MISSING)
     spec = EVENT_SPECS.get(event_type) if type(event_type) is str else None
     if spec is None or spec[0] != source:
         raise Refusal("invalid_payload", "/event_type")
-    key = obj["idempotency_key"]
+    key = obj.get("idempotency_key", MISSING)
     # payload is declared before idempotency_key and producer, so it is checked first
     fields = spec[1]
-    payload = _parse_payload(obj["payload"], fields)
+    payload = _parse_payload(obj.get("payload", MISSING), fields)
     if not (key is None or is_identifier(key)):
         raise Refusal("invalid_payload", "/idempotency_key")
-    producer = obj["producer"]
+    producer = obj.get("producer", MISSING)
     if type(producer) is not int or not 0 <= producer <= MAX_I63:
         raise Refusal("invalid_payload", "/producer")
     parsed = _parse_numbers(payload, fields)
@@ -357,14 +360,14 @@ def _parse_event(obj: dict[str, Any]) -> ParsedInput:
 
 def _parse_intent(obj: dict[str, Any]) -> ParsedInput:
     _check_keys(obj, INTENT_KEYS, INTENT_KEY_SET, "")
-    seq_id = obj["seq_id"]
+    seq_id = obj.get("seq_id", MISSING)
     if type(seq_id) is not int or not 1 <= seq_id <= MAX_I63:
         raise Refusal("invalid_payload", "/seq_id")
-    intent_type = obj["intent_type"]
+    intent_type = obj.get("intent_type", MISSING)
     fields = INTENT_SPECS.get(intent_type) if type(intent_type) is str else None
     if fields is None:
         raise Refusal("invalid_payload", "/intent_type")
-    payload = _parse_payload(obj["payload"], fields)
+    payload = _parse_payload(obj.get("payload", MISSING), fields)
     if intent_type == "place_order":
         _check_place_shape(payload)
     elif intent_type == "replace_order":
