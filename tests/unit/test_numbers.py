@@ -181,6 +181,8 @@ def test_float_goes_through_repr_digits(value):
         (-0.0, 0),
         (1e-20, 0),
         (1.7e29, 170_000_000_000_000_000_000_000_000_000_000_000_000),
+        # Exactly between the shortest strings ...12 and ...13: repr keeps the even one.
+        (70368744177664.125, 70_368_744_177_664_120_000_000),
     ],
 )
 def test_float_examples(parse, value, raw):

@@ -195,7 +195,7 @@ pub fn python_float_repr(value: f64) -> String {
     if !value.is_finite() {
         return "null".into();
     }
-    let sci = format!("{value:e}");
+    let sci = super::numbers::shortest_sci(value);
     let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let (sign, mantissa) = match mantissa.strip_prefix('-') {
@@ -240,6 +240,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    /// 70368744177664.125, exactly representable and exactly between two shortest
+    /// strings (written as a quotient: the literal trips `excessive_precision`).
+    const TIE: f64 = 562_949_953_421_313.0 / 8.0;
+
     #[test]
     fn escapes_like_python() {
         let mut out = String::new();
@@ -266,6 +270,7 @@ mod tests {
             (0.1, "0.1"), (1.0, "1.0"), (123.0, "123.0"), (1e-7, "1e-07"), (1e16, "1e+16"),
             (1.5e300, "1.5e+300"), (0.0001, "0.0001"), (-2.5, "-2.5"), (1e15, "1000000000000000.0"),
             (-0.0, "-0.0"), (2.5711006606203113, "2.5711006606203113"),
+            (TIE, "70368744177664.12"),
         ] {
             assert_eq!(python_float_repr(value), text);
         }
