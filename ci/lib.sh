@@ -8,6 +8,8 @@
 #                       temporary directory, removed when the lane exits).
 #   CT_PYTHON=EXE       the interpreter that creates venvs (default: python3).
 #   CT_TIMINGS=FILE     phase timings are appended here (.ci/run prints them at the end).
+#   CT_REPORTS=DIR      test reports go here (pytest JUnit XML, cargo test logs);
+#                       .ci/run adds them up into its closing line (ci/count_results.py).
 #   CT_FULL_PYTEST_DONE=1  the whole pytest suite already ran in this CI run with
 #                       CRACKTRADER_REQUIRE_RUST=1; a lane whose tests are a subset of
 #                       it (e.g. `pytest -m parity`) skips them and does only its own
@@ -110,11 +112,23 @@ ct_install_dev() {
 # ct_pytest ARGS...: the README's `pytest`, failing when it collected nothing (exit 5):
 # a green run that ran no test proves nothing.
 ct_pytest() {
-    local status=0
-    (cd "$CT_ROOT" && pytest "$@") || status=$?
+    local status=0 report=()
+    if [ -n "${CT_REPORTS:-}" ]; then
+        report=(--junitxml "$CT_REPORTS/pytest-$(date +%s%N).xml")
+    fi
+    (cd "$CT_ROOT" && pytest "${report[@]}" "$@") || status=$?
     if [ "$status" -eq 5 ]; then
         ct_log "pytest collected no test: failing"
         return 1
     fi
     return "$status"
+}
+
+# ct_cargo_test ARGS...: `cargo test`, its output also kept in CT_REPORTS when set.
+ct_cargo_test() {
+    if [ -z "${CT_REPORTS:-}" ]; then
+        (cd "$CT_ROOT" && cargo test "$@")
+        return
+    fi
+    (set -o pipefail && cd "$CT_ROOT" && cargo test "$@" 2>&1 | tee "$CT_REPORTS/cargo-test-$(date +%s%N).log")
 }

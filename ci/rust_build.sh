@@ -42,7 +42,7 @@ check_wheel() {
 
 ct_phase "rust-build: install maturin" install_maturin
 ct_phase "rust-build: cargo build" cargo build --workspace --all-targets --locked
-ct_phase "rust-build: cargo test" cargo test --workspace --locked
+ct_phase "rust-build: cargo test" ct_cargo_test --workspace --locked
 ct_phase "rust-build: cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 ct_phase "rust-build: maturin build (wheel)" build_wheel
 ct_phase "rust-build: wheel imports in a clean venv" check_wheel
