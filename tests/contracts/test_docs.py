@@ -25,7 +25,7 @@ def test_readme_has_the_two_setup_commands_in_one_block():
 def test_ci_runs_the_readme_commands():
     lib = (ROOT / "ci" / "lib.sh").read_text("utf-8")
     assert 'pip install -q -e ".[dev]"' in lib
-    assert re.search(r"&& pytest \"\$@\"\)", lib), "ct_pytest must run the README's `pytest`"
+    assert '&& pytest "${report[@]}" "$@")' in lib, "ct_pytest must run the README's `pytest`"
 
 
 def test_required_docs_exist():
