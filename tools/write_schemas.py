@@ -1,10 +1,15 @@
-"""One-off generator for cracktrader/schemas/*.json (kept for review of the contract).
+"""Generator of the contracts in cracktrader/schemas/*.json (docs/schemas.md).
 
-The JSON files are the contract and are committed; this script only exists so the
-shared pieces ($defs for decimals, identifiers, timestamps) are written once. Run it
-and commit the diff when a contract changes (both backends change in the same commit).
+The JSON files are the contract and are committed; this script writes them so the
+shared pieces ($defs for decimals, identifiers, timestamps, the closed code lists) are
+written once. To change a contract: edit this file, run it, and commit the script and
+the regenerated files together (both backends change in the same commit).
+``--check`` writes nothing and exits 1 when the committed files differ from what the
+script would write (tests/contracts/test_schemas.py runs the same comparison).
 """
 
+import argparse
+import sys
 import json
 import pathlib
 
@@ -33,10 +38,28 @@ FEED_CODES = [
     "invalid_timestamp", "invalid_side", "not_an_object", "not_a_row", "invalid_json",
     "duplicate_candle_replaced",
 ]
+# The `code` of each exception class in cracktrader/engine/errors.py (misuse, not data).
+EXCEPTION_CODES = [
+    "invalid_payload", "invalid_number", "numeric_overflow", "invalid_config",
+    "backend_unavailable", "internal_error",
+]
 STATES = [
     "created", "submitted", "accepted", "partially_filled", "filled", "cancel_pending",
     "cancelled", "rejected", "expired",
 ]
+
+
+def whole(body):
+    """A pattern that must match the whole string.
+
+    jsonschema runs patterns with Python's ``re.search``, where ``$`` also matches
+    before a final newline ("1\\n" would pass as a decimal); the lookahead forbids
+    that and changes nothing under ECMA-262, where ``$`` is already the end.
+    """
+    return f"^(?:{body})$(?![\\s\\S])"
+
+
+HASH_PATTERN = whole("[0-9a-f]{64}")
 
 
 def ref(name, anchor):
@@ -81,18 +104,19 @@ def build():
             "transition_reason": {"enum": TRANSITION_REASONS},
             "invariant_code": {"enum": INVARIANT_CODES},
             "feed_code": {"enum": FEED_CODES},
+            "exception_code": {"enum": EXCEPTION_CODES},
         },
     })
     schemas["common"] = doc("common", "Shared value shapes", {
         "$defs": {
-            "decimal": {"type": "string", "pattern": "^-?(0|[1-9][0-9]*)(\\.[0-9]*[1-9])?$",
+            "decimal": {"type": "string", "pattern": whole(r"0|-?(0\.[0-9]*[1-9]|[1-9][0-9]*(\.[0-9]*[1-9])?)"),
                         "description": "canonical fixed-point decimal (DESIGN.md section 4); never -0"},
             "decimal_or_null": {"anyOf": [{"$ref": "#/$defs/decimal"}, {"type": "null"}]},
             "number_input": {"anyOf": [{"type": "number"}, {"type": "string"}],
                              "description": "an input number: JSON number or decimal string"},
             "number_input_or_null": {"anyOf": [{"$ref": "#/$defs/number_input"}, {"type": "null"}]},
             "identifier": {"type": "string", "minLength": 1, "maxLength": 128,
-                           "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$"},
+                           "pattern": whole(r"[^\u0000-\u001f\u007f-\u009f]+")},
             "identifier_or_null": {"anyOf": [{"$ref": "#/$defs/identifier"}, {"type": "null"}]},
             "timestamp_ms": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807},
             "timestamp_ms_or_null": {"anyOf": [{"$ref": "#/$defs/timestamp_ms"}, {"type": "null"}]},
@@ -201,7 +225,7 @@ def build():
             "input": {"type": "object"},
             "result": {"$ref": "transition_result.json"},
             "violations": {"type": "array", "items": {"$ref": "#/$defs/violation"}},
-            "state_hash": {"anyOf": [{"type": "string", "pattern": "^[0-9a-f]{64}$"}, {"type": "null"}]},
+            "state_hash": {"anyOf": [{"type": "string", "pattern": HASH_PATTERN}, {"type": "null"}]},
         }),
         "$defs": {"violation": violation},
     })
@@ -219,7 +243,7 @@ def build():
         "time_in_force": {"enum": ["gtc", "ioc", "fok"]}, "expire_time": TS_OR_NULL,
         "parent_order_id": ID_OR_NULL, "oco_group": ID_OR_NULL, "state": STATE,
         "filled_qty": DEC, "avg_fill_price": DEC_OR_NULL,
-        "fill_notional": {"type": "string", "pattern": "^-?(0|[1-9][0-9]*)$",
+        "fill_notional": {"type": "string", "pattern": whole(r"0|-?[1-9][0-9]*"),
                           "description": "sum of qty x price raws, exact (scale 10^18)"},
         "fill_count": {"type": "integer", "minimum": 0}, "submit_seq": SEQ,
         "triggered": {"type": "boolean"}, "placed_bar_time": TS_OR_NULL,
@@ -255,8 +279,8 @@ def build():
     schemas["checkpoint"] = doc("checkpoint", "Checkpoint v1: everything needed to resume a run", obj({
         "schema_version": {"const": 1},
         "created_at": TS, "run_id": ID, "mode": {"enum": ["backtest", "paper", "live", "sandbox"]},
-        "config_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-        "data_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "config_hash": {"type": "string", "pattern": HASH_PATTERN},
+        "data_hash": {"type": "string", "pattern": HASH_PATTERN},
         "engine_state": {"$ref": "core_snapshot.json"},
         "broker_state": {"type": "object"}, "feed_cursors": {"type": "object"},
         "risk_state": {"type": "object"}, "strategy_state": {"type": "object"},
@@ -276,7 +300,7 @@ def build():
         "expected": {"type": "array", "items": {"type": "string"},
                      "description": "canonical JSON of each result, in order"},
         "final_snapshot": {"anyOf": [{"type": "object"}, {"type": "null"}]},
-        "final_state_hash": {"anyOf": [{"type": "string", "pattern": "^[0-9a-f]{64}$"}, {"type": "null"}]},
+        "final_state_hash": {"anyOf": [{"type": "string", "pattern": HASH_PATTERN}, {"type": "null"}]},
         "signature": {"anyOf": [{"type": "string"}, {"type": "null"}]},
         "seed": {"type": ["integer", "null"]},
     }, required=["schema_version", "name", "target", "description", "config", "inputs", "expected"]))
@@ -302,8 +326,35 @@ def build():
     return schemas
 
 
+def render(schemas):
+    """File name -> exact text, as committed."""
+    return {f"{name}.json": json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+            for name, schema in schemas.items()}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if the committed schemas differ")
+    parser.add_argument("--out", type=pathlib.Path, default=OUT,
+                        help=f"target folder (default: {OUT})")
+    args = parser.parse_args(argv)
+    files = render(build())
+    if args.check:
+        stale = [name for name, text in files.items()
+                 if not (args.out / name).is_file() or (args.out / name).read_text("utf-8") != text]
+        extra = sorted(p.name for p in args.out.glob("*.json") if p.name not in files)
+        for name in stale:
+            print(f"stale: {name} (run: python tools/write_schemas.py)")
+        for name in extra:
+            print(f"not generated: {name}")
+        return 1 if stale or extra else 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (args.out / name).write_text(text, "utf-8")
+    print(f"wrote {len(files)} schemas to {args.out}")
+    return 0
+
+
 if __name__ == "__main__":
-    OUT.mkdir(parents=True, exist_ok=True)
-    for name, schema in build().items():
-        (OUT / f"{name}.json").write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
-    print(f"wrote {len(build())} schemas to {OUT}")
+    sys.exit(main())

@@ -9,55 +9,46 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _is_python(backend: str | None) -> bool:
-    # Imported here: cracktrader.backend imports cracktrader.engine.errors, so a
-    # module-level import would be circular.
-    from cracktrader.backend import PYTHON, resolve_backend
-
-    return resolve_backend(backend) == PYTHON
-
-
-def _native(name: str):
-    from cracktrader.backend import native_component
-
-    return native_component(name)
+# Imported as a module, not by name: `cracktrader.backend` imports
+# `cracktrader.engine.errors`, which runs this file first, so the names are looked up
+# at call time, when both modules are complete.
+import cracktrader.backend as _backend
 
 
 def build_core(backend: str | None = None, config: dict[str, Any] | None = None, **options: Any):
     """A deterministic core (state machine, accounting, matching, snapshots)."""
-    if _is_python(backend):
+    if _backend.resolve_backend(backend) == _backend.PYTHON:
         from cracktrader.engine.core import Core
 
         return Core(config, **options)
-    return _native("Core")(config, **options)
+    return _backend.native_component("Core")(config, **options)
 
 
 def build_sequencer(backend: str | None = None, **options: Any):
     """A sequencer: stable total order and strictly increasing seq_id."""
-    if _is_python(backend):
+    if _backend.resolve_backend(backend) == _backend.PYTHON:
         from cracktrader.engine.sequencer import Sequencer
 
         return Sequencer(**options)
-    return _native("Sequencer")(**options)
+    return _backend.native_component("Sequencer")(**options)
 
 
 def build_invariant_checker(backend: str | None = None, **options: Any):
     """An invariant checker run after every committed step."""
-    if _is_python(backend):
+    if _backend.resolve_backend(backend) == _backend.PYTHON:
         from cracktrader.engine.invariants import InvariantChecker
 
         return InvariantChecker(**options)
-    return _native("InvariantChecker")(**options)
+    return _backend.native_component("InvariantChecker")(**options)
 
 
 def build_event_normalizer(backend: str | None = None, **options: Any):
     """An event normalizer: venue payloads -> engine_event envelopes or rejections."""
-    if _is_python(backend):
+    if _backend.resolve_backend(backend) == _backend.PYTHON:
         from cracktrader.engine.normalizer import EventNormalizer
 
         return EventNormalizer(**options)
-    return _native("EventNormalizer")(**options)
+    return _backend.native_component("EventNormalizer")(**options)
 
 
 __all__ = ["build_core", "build_sequencer", "build_invariant_checker", "build_event_normalizer"]

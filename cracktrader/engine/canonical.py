@@ -2,9 +2,12 @@
 
 Exactly ``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
 encoded as UTF-8 (DESIGN.md section 11). Decimals are already canonical strings by the
-time they get here (``numbers.format_decimal``); a float reaching this function is a
-bug, so it is refused rather than printed. The Rust twin is
-``cracktrader_rust/src/engine/canonical.rs``.
+time they get here (``numbers.format_decimal``), so no result carries a float. A float
+can only appear where an output echoes an input verbatim (a logged step's ``input``);
+it is then written as ``repr`` writes it, exactly as the Rust twin
+(``cracktrader_rust/src/engine/canonical.rs``, ``python_float_repr``) writes it. NaN
+and infinities are refused (``ValueError``). ``find_float`` lets tests prove that a
+result holds no float.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ _ENCODER = json.JSONEncoder(
 
 
 def canonical_dumps(obj: Any) -> str:
+    """Canonical JSON text of ``obj`` (sorted keys, no whitespace, no ASCII escaping)."""
     return _ENCODER.encode(obj)
 
 
 def canonical_bytes(obj: Any) -> bytes:
+    """Canonical JSON of ``obj`` as UTF-8 bytes: what the parity harness compares."""
     return _ENCODER.encode(obj).encode("utf-8")
 
 

@@ -21,6 +21,7 @@ import math
 import re
 
 from cracktrader.engine.errors import InvalidNumber, InvalidPayload, NumericOverflow
+from cracktrader.engine.strict_json import BigInt, is_valid_unicode
 
 SCALE = 10**9
 FRACTION_DIGITS = 9
@@ -64,6 +65,8 @@ def parse_decimal(value: object) -> int:
         return parse_float(value)  # type: ignore[arg-type]
     if kind is bool:  # a Python bool is an int; it is never a number here
         raise InvalidNumber("a boolean is not a number")
+    if kind is BigInt:  # an integer token too long to read (D-005)
+        raise NumericOverflow("integer outside the i128 fixed-point range")
     # Exact built-in types only (docs/decisions.md D-007): subclasses are refused the
     # same way the Rust binding refuses them.
     raise InvalidPayload(f"expected a number or a decimal string, got {kind.__name__}")
@@ -92,6 +95,8 @@ def parse_decimal_str(text: str) -> int:
         return -raw if sign else raw
     match = _DECIMAL_RE.fullmatch(text)
     if match is None:
+        if not is_valid_unicode(text):  # D-007: Rust can never hold this string
+            raise InvalidPayload("a string with a lone surrogate")
         raise InvalidNumber("not a decimal string of the form [+-]digits[.digits][e[+-]digits]")
     sign, int_part, frac_part, exp_sign, exp_digits = match.groups()
     frac_part = frac_part or ""
@@ -147,11 +152,19 @@ def _scale_digits(digits: str, shift: int) -> int:
 
 
 def format_decimal(raw: int) -> str:
-    """Canonical text: minimal digits, no exponent, no trailing zeros, never ``-0``."""
+    """Canonical text: minimal digits, no exponent, no trailing zeros, never ``-0``.
+
+    ``raw`` must be an int (not a bool) in the i128 range: ``InvalidPayload`` for a
+    non-int, ``NumericOverflow`` outside the range, as the Rust twin raises.
+    """
+    if type(raw) is not int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise InvalidPayload(f"a raw decimal is an int, got {type(raw).__name__}")
+        raw = int(raw)
+    check_raw(raw)
     sign = ""
     if raw < 0:
-        sign = "-"
-        raw = -raw
+        sign, raw = "-", -raw
     whole, fraction = divmod(raw, SCALE)
     if fraction == 0:
         return f"{sign}{whole}"

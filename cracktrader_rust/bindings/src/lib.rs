@@ -7,6 +7,7 @@
 
 use pyo3::prelude::*;
 
+mod canonical;
 mod convert;
 mod errors;
 mod numbers;
@@ -16,5 +17,6 @@ mod numbers;
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", cracktrader_rust::VERSION)?;
     numbers::register(m)?;
+    canonical::register(m)?;
     Ok(())
 }

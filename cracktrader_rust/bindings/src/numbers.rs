@@ -4,9 +4,10 @@
 use cracktrader_rust::engine::errors::EngineError;
 use cracktrader_rust::engine::numbers;
 use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyInt};
 
 use crate::convert::to_value;
-use crate::errors::IntoPyResult;
+use crate::errors::{to_py_err, IntoPyResult};
 
 /// Parse an int, float or decimal string into a raw fixed-point int.
 #[pyfunction]
@@ -15,9 +16,18 @@ fn parse_decimal(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<i128> {
 }
 
 /// Canonical text of a raw fixed-point int.
+///
+/// Like the Python twin: a non-int (or a bool) is `InvalidPayload`, an int outside
+/// the i128 range `NumericOverflow` (not PyO3's own `OverflowError`).
 #[pyfunction]
-fn format_decimal(raw: i128) -> String {
-    numbers::format_decimal(raw)
+fn format_decimal(py: Python<'_>, raw: &Bound<'_, PyAny>) -> PyResult<String> {
+    if raw.is_instance_of::<PyBool>() || !raw.is_instance_of::<PyInt>() {
+        return Err(to_py_err(py, EngineError::payload("a raw decimal is an int")));
+    }
+    match raw.extract::<i128>() {
+        Ok(value) => Ok(numbers::format_decimal(value)),
+        Err(_) => Err(to_py_err(py, EngineError::from(numbers::NumError::Overflow))),
+    }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -7,6 +7,8 @@
 
 use sha2::{Digest, Sha256};
 
+use super::errors::EngineError;
+use super::strict_json;
 use super::value::Value;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -154,13 +156,46 @@ pub fn write_value(out: &mut String, value: &Value) {
     }
 }
 
+/// Why `value` has no canonical form, or `None` when it has one.
+///
+/// Canonical JSON holds integers that fit an `i128` and finite floats only; a big-int
+/// marker, an infinity (`1e400` read as a float, D-003) or an unrepresentable value
+/// would otherwise be written as a lossy `null` by `write_value`.
+pub fn unwritable(value: &Value) -> Option<&'static str> {
+    match value {
+        Value::BigInt { .. } => Some("integer outside the i128 range has no canonical form"),
+        Value::Float(f) if !f.is_finite() => Some("an infinite float has no canonical form"),
+        Value::Unrepresentable => Some("value has no JSON form"),
+        Value::Array(items) => items.iter().find_map(unwritable),
+        Value::Object(pairs) => pairs.iter().find_map(|(_, item)| unwritable(item)),
+        _ => None,
+    }
+}
+
+/// Read `bytes` as strict JSON and write it back canonically.
+///
+/// The Rust reader and writer end to end, exposed to Python so tests can prove they
+/// agree with `canonical_bytes(strict_json.loads(bytes))` byte for byte. Every refusal
+/// (strict-JSON violations and values with no canonical form) is `InvalidPayload`.
+pub fn canonicalize_json(bytes: &[u8]) -> Result<String, EngineError> {
+    let value = strict_json::parse_bytes(bytes).map_err(|error| {
+        EngineError::payload(format!("not strict JSON: {} at byte {}", error.message, error.offset))
+    })?;
+    if let Some(reason) = unwritable(&value) {
+        return Err(EngineError::payload(reason));
+    }
+    let mut out = String::with_capacity(bytes.len());
+    write_value(&mut out, &value);
+    Ok(out)
+}
+
 /// Python's `repr(float)` for a finite float: shortest round-trip digits, fixed
 /// notation for decimal exponents in [-4, 16), else `d.ddde+XX`.
 pub fn python_float_repr(value: f64) -> String {
     if !value.is_finite() {
         return "null".into();
     }
-    let sci = format!("{value:e}");
+    let sci = super::numbers::shortest_sci(value);
     let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let (sign, mantissa) = match mantissa.strip_prefix('-') {
@@ -205,6 +240,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    /// 70368744177664.125, exactly representable and exactly between two shortest
+    /// strings (written as a quotient: the literal trips `excessive_precision`).
+    const TIE: f64 = 562_949_953_421_313.0 / 8.0;
+
     #[test]
     fn escapes_like_python() {
         let mut out = String::new();
@@ -231,8 +270,17 @@ mod tests {
             (0.1, "0.1"), (1.0, "1.0"), (123.0, "123.0"), (1e-7, "1e-07"), (1e16, "1e+16"),
             (1.5e300, "1.5e+300"), (0.0001, "0.0001"), (-2.5, "-2.5"), (1e15, "1000000000000000.0"),
             (-0.0, "-0.0"), (2.5711006606203113, "2.5711006606203113"),
+            (TIE, "70368744177664.12"),
         ] {
             assert_eq!(python_float_repr(value), text);
+        }
+    }
+
+    #[test]
+    fn canonicalizes_or_refuses() {
+        assert_eq!(canonicalize_json(b" {\"b\": [1, 2.50, -0], \"a\": \"\\u00e9\"} ").unwrap(), "{\"a\":\"é\",\"b\":[1,2.5,0]}");
+        for bad in [&b"[1e400]"[..], b"123456789012345678901234567890123456789012", b"NaN", b"{\"a\":1,\"a\":1}", b"\xff"] {
+            assert!(matches!(canonicalize_json(bad), Err(EngineError::InvalidPayload { .. })), "{bad:?}");
         }
     }
 

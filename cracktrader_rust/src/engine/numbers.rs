@@ -233,15 +233,35 @@ pub fn parse_value(value: &Value) -> NumResult {
     }
 }
 
-/// A finite float goes through its shortest round-trip digits (`{:e}` is shortest).
+/// A finite float goes through its shortest round-trip digits, as Python's `repr`.
 pub fn parse_f64(value: f64) -> NumResult {
     if !value.is_finite() {
         return Err(NumError::Invalid);
     }
-    let mut text = String::with_capacity(32);
+    parse_decimal_str(&shortest_sci(value))
+}
+
+/// The shortest round-trip digits of a finite float in `d.ddde<exp>` form, chosen as
+/// Python's `repr` chooses them: among the shortest strings that read back as
+/// `value`, the one nearest its exact binary value, ties to even.
+///
+/// Rust's `{:e}` gives a shortest string but not always the nearest one:
+/// 70368744177664.125 (exactly representable) prints as `7.036874417766413e13` where
+/// Python prints `70368744177664.12`. So the correctly rounded string of that length
+/// (`{:.N$e}` rounds the exact value, ties to even) is taken whenever it reads back.
+pub fn shortest_sci(value: f64) -> String {
+    let mut shortest = String::with_capacity(32);
     // Writing to a String cannot fail.
-    let _ = write!(text, "{value:e}");
-    parse_decimal_str(&text)
+    let _ = write!(shortest, "{value:e}");
+    let mantissa = shortest.split('e').next().unwrap_or("");
+    let precision = mantissa.bytes().filter(u8::is_ascii_digit).count().saturating_sub(1);
+    let mut nearest = String::with_capacity(32);
+    let _ = write!(nearest, "{value:.precision$e}");
+    if nearest.parse::<f64>() == Ok(value) {
+        nearest
+    } else {
+        shortest
+    }
 }
 
 /// An integer in whole units.
@@ -332,6 +352,10 @@ pub fn div(a: Raw, b: Raw) -> NumResult {
 mod tests {
     use super::*;
 
+    /// 70368744177664.125, exactly representable and exactly between two shortest
+    /// strings (written as a quotient: the literal trips `excessive_precision`).
+    const TIE: f64 = 562_949_953_421_313.0 / 8.0;
+
     #[test]
     fn parses_and_rounds_half_even() {
         assert_eq!(parse_decimal_str("1"), Ok(1_000_000_000));
@@ -363,6 +387,24 @@ mod tests {
         assert_eq!(parse_f64(-0.0), Ok(0));
         assert_eq!(parse_f64(f64::NAN), Err(NumError::Invalid));
         assert_eq!(parse_f64(1e-20), Ok(0));
+        // An exact tie between two shortest strings: Python's repr keeps the even one.
+        assert_eq!(parse_f64(TIE), Ok(70_368_744_177_664_120_000_000));
+        assert_eq!(shortest_sci(TIE), "7.036874417766412e13");
+    }
+
+    #[test]
+    fn arithmetic_is_checked() {
+        assert_eq!(add(Raw::MAX, 1), Err(NumError::Overflow));
+        assert_eq!(sub(Raw::MIN, 1), Err(NumError::Overflow));
+        assert_eq!(neg(Raw::MIN), Err(NumError::Overflow));
+        assert_eq!(mul(Raw::MAX, 2 * SCALE), Err(NumError::Overflow));
+        assert_eq!(mul(3, SCALE / 2), Ok(2)); // 1.5 -> 2
+        assert_eq!(mul(1, SCALE / 2), Ok(0)); // 0.5 -> 0
+        assert_eq!(div(Raw::MAX, 1), Err(NumError::Overflow));
+        assert_eq!(div(SCALE, 0), Err(NumError::Overflow));
+        assert_eq!(div(SCALE, 3 * SCALE), Ok(333_333_333));
+        assert_eq!(div(2 * SCALE, 3 * SCALE), Ok(666_666_667));
+        assert_eq!(div_half_even(Raw::MIN, -1), Err(NumError::Overflow));
     }
 
     #[test]
