@@ -47,7 +47,7 @@ def load(path: pathlib.Path):
 
 
 def test_there_are_workflows():
-    assert [p.name for p in WORKFLOWS] == ["ci.yml"]
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "nightly.yml"]
 
 
 def test_the_workflow_schema_is_vendored():
@@ -118,8 +118,19 @@ def test_scripts_parse_and_stop_on_errors(script):
         assert "\nset -euo pipefail\n" in text
 
 
+# Lanes that only the nightly workflow runs (long budgets; they inform, never block).
+NIGHTLY_LANES = {"parity_extended", "mutation"}
+
+
 def test_ci_run_calls_every_lane_script():
     run = (ROOT / ".ci" / "run").read_text("utf-8")
     lanes = re.search(r"LANES=\(([^)]*)\)", run).group(1).split()
-    present = {p.stem for p in (ROOT / "ci").glob("*.sh")} - {"lib"}
+    present = {p.stem for p in (ROOT / "ci").glob("*.sh")} - {"lib"} - NIGHTLY_LANES
     assert present <= set(lanes), f"lane scripts .ci/run would not call: {present - set(lanes)}"
+
+
+def test_nightly_workflow_calls_the_nightly_lanes():
+    nightly = (ROOT / ".github" / "workflows" / "nightly.yml").read_text("utf-8")
+    present = {p.stem for p in (ROOT / "ci").glob("*.sh")} & NIGHTLY_LANES
+    for lane in present:
+        assert f"bash ci/{lane}.sh" in nightly, lane
