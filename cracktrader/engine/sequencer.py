@@ -402,7 +402,9 @@ class Sequencer:
         if not issubclass(type(data), (bytes, bytearray)):
             raise InvalidPayload(f"apply_jsonl expects bytes, got {type(data).__name__}")
         out = bytearray()
-        for item in strict_json.loads_lines(bytes(data)):
+        # Read through the buffer: a subclass's __bytes__ must not change what is parsed.
+        raw = data if type(data) is bytes else bytes(memoryview(data))
+        for item in strict_json.loads_lines(raw):
             result = _refused_batch() if isinstance(item, InvalidPayload) else self.apply(item)
             out += canonical_bytes(result)
             out += b"\n"

@@ -10,11 +10,15 @@ use pyo3::prelude::*;
 mod convert;
 mod errors;
 mod numbers;
+mod sequencer;
 
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", cracktrader_rust::VERSION)?;
+    // Benchmarks print which build they measured (a debug build is many times slower).
+    m.add("__build_profile__", if cfg!(debug_assertions) { "debug" } else { "release" })?;
     numbers::register(m)?;
+    sequencer::register(m)?;
     Ok(())
 }
