@@ -287,18 +287,18 @@ def _int_in(value: Any, low: int, high: int) -> int | None:
     return number if low <= number <= high else None
 
 
-def _priority(value: Any, error: type[Exception], allow_tuple: bool) -> tuple[str, ...]:
-    """A permutation of the four sources (highest priority first), else ``error``."""
+def _priority(value: Any, allow_tuple: bool) -> tuple[str, ...] | None:
+    """A permutation of the four sources (highest priority first), else None."""
     kind, _ = _kind(value)
     if kind == _LIST:
         items = list(list.__iter__(value))
     elif allow_tuple and issubclass(type(value), tuple):
         items = list(tuple.__iter__(value))
     else:
-        raise error(f"source_priority must be a list, got {type(value).__name__}")
+        return None
     names = [_plain_str(item) if _kind(item)[0] == _STR else None for item in items]
     if len(names) != len(SOURCES) or sorted(SOURCES) != sorted(n for n in names if n is not None):
-        raise error(f"source_priority must list each of {', '.join(SOURCES)} exactly once")
+        return None
     return tuple(name for name in names if name is not None)
 
 
@@ -327,8 +327,12 @@ class Sequencer:
         priority = (
             DEFAULT_SOURCE_PRIORITY
             if source_priority is None
-            else _priority(source_priority, InvalidConfig, allow_tuple=True)
+            else _priority(source_priority, allow_tuple=True)
         )
+        if priority is None:
+            raise InvalidConfig(
+                f"source_priority must list each of {', '.join(SOURCES)} exactly once"
+            )
         start = _int_in(1 if start_seq_id is None else start_seq_id, 1, SEQ_ID_MAX)
         if start is None:
             raise InvalidConfig("start_seq_id must be an integer in [1, 2**63-1]")
@@ -450,7 +454,12 @@ class Sequencer:
         policy = fields["late_policy"]
         if _kind(policy)[0] != _STR or _plain_str(policy) not in LATE_POLICIES:
             raise InvalidPayload("late_policy must be 'reject' or 'accept'", field="/late_policy")
-        priority = _priority(fields["source_priority"], InvalidPayload, allow_tuple=False)
+        priority = _priority(fields["source_priority"], allow_tuple=False)
+        if priority is None:
+            raise InvalidPayload(
+                f"source_priority must list each of {', '.join(SOURCES)} exactly once",
+                field="/source_priority",
+            )
         self._set_state(_plain_str(policy) == "accept", priority, next_seq_id, last)
 
     def state_hash(self) -> str:
