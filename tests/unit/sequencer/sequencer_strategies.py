@@ -224,9 +224,24 @@ def sort_key(event: dict, priority: tuple[str, ...] = DEFAULT_SOURCE_PRIORITY) -
     )
 
 
+def plain(value: Any) -> Any:
+    """``value`` rebuilt from exact JSON types through the base types' own methods."""
+    if isinstance(value, dict):
+        return {str.__str__(k): plain(v) for k, v in dict.items(value)}
+    if isinstance(value, list):
+        return [plain(v) for v in list.__iter__(value)]
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int.__int__(value)
+    return value
+
+
 def without_seq_id(event: dict) -> dict:
-    """The event as it was given (the sequencer only sets seq_id)."""
-    return {k: v for k, v in event.items() if k != "seq_id"}
+    """The event as it was given (the sequencer only sets seq_id), in plain types."""
+    return {k: v for k, v in plain(event).items() if k != "seq_id"}
 
 
 def jsonl_line(batch: Any) -> bytes:
