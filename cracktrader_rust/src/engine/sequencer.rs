@@ -195,6 +195,15 @@ impl BatchResult {
     }
 }
 
+/// The decisions for one batch (see `Sequencer::sequence`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sequenced {
+    /// One per input, in arrival order.
+    pub results: Vec<InputResult>,
+    /// (input index, seq_id) in emission order.
+    pub order: Vec<(usize, i128)>,
+}
+
 /// The sort key of a sequenceable event; the derived order is the field order.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Key<'a> {
@@ -300,60 +309,72 @@ impl Sequencer {
 
     /// Sequence the events of one batch.
     pub fn apply_events(&mut self, events: Vec<Value>) -> BatchResult {
+        let Sequenced { results, order } = self.sequence(&events);
+        let mut pending: Vec<Option<Value>> = events.into_iter().map(Some).collect();
+        let mut emitted = Vec::with_capacity(order.len());
+        for (index, seq_id) in order {
+            if let Some(mut event) = pending.get_mut(index).and_then(Option::take) {
+                set_seq_id(&mut event, seq_id);
+                emitted.push(event);
+            }
+        }
+        BatchResult {
+            readable: true,
+            events: emitted,
+            results,
+        }
+    }
+
+    /// Decide one batch and commit the new state: every input's result and the
+    /// emission order, leaving the events to the caller (the binding emits copies of
+    /// the original Python dicts; `apply_events` moves the values).
+    ///
+    /// Only what `check_event` reads matters, so a caller that has proved an event
+    /// representable may pass just its envelope fields.
+    pub fn sequence(&mut self, events: &[Value]) -> Sequenced {
         let watermark = self.last_event_time;
         let accept_late = self.late_policy == LatePolicy::Accept;
         let mut slots: Vec<Option<InputResult>> = Vec::with_capacity(events.len());
-        // (index, event_time, late) in emission order; the keys borrow `events`, so
-        // they live only inside this block and the events can be moved out after.
-        let order: Vec<(usize, i128, bool)> = {
-            let mut candidates: Vec<(Key<'_>, usize, bool)> = Vec::with_capacity(events.len());
-            for (index, event) in events.iter().enumerate() {
-                match self.check_event(event) {
-                    Err(field) => slots.push(Some(InputResult::refused(
-                        index,
-                        "invalid_payload",
-                        field,
-                        false,
-                    ))),
-                    Ok(key) => {
-                        let late = watermark.is_some_and(|mark| key.time < mark);
-                        if late && !accept_late {
-                            slots.push(Some(InputResult::refused(
-                                index,
-                                "late_event",
-                                "/event_time".into(),
-                                true,
-                            )));
-                        } else {
-                            slots.push(None);
-                            candidates.push((key, index, late));
-                        }
+        let mut candidates: Vec<(Key<'_>, usize, bool)> = Vec::with_capacity(events.len());
+        for (index, event) in events.iter().enumerate() {
+            match self.check_event(event) {
+                Err(field) => slots.push(Some(InputResult::refused(
+                    index,
+                    "invalid_payload",
+                    field,
+                    false,
+                ))),
+                Ok(key) => {
+                    let late = watermark.is_some_and(|mark| key.time < mark);
+                    if late && !accept_late {
+                        slots.push(Some(InputResult::refused(
+                            index,
+                            "late_event",
+                            "/event_time".into(),
+                            true,
+                        )));
+                    } else {
+                        slots.push(None);
+                        candidates.push((key, index, late));
                     }
                 }
             }
-            // The index makes every key distinct: the order is total.
-            candidates.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-            candidates
-                .into_iter()
-                .map(|(key, index, late)| (index, key.time, late))
-                .collect()
-        };
-        let mut pending: Vec<Option<Value>> = events.into_iter().map(Some).collect();
-        let mut emitted = Vec::with_capacity(order.len());
-        for (index, time, late) in order {
-            let Some(mut event) = pending.get_mut(index).and_then(Option::take) else {
-                continue;
-            };
+        }
+        // The index makes every key distinct: the order is total.
+        candidates.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut order = Vec::with_capacity(candidates.len());
+        for (key, index, late) in candidates {
             let result = if self.next_seq_id > SEQ_ID_MAX {
                 // D-156: ids exhausted.
                 InputResult::refused(index, "numeric_overflow", "/seq_id".into(), late)
             } else {
                 let seq_id = self.next_seq_id;
-                set_seq_id(&mut event, seq_id);
-                emitted.push(event);
+                order.push((index, seq_id));
                 self.next_seq_id = seq_id.saturating_add(1);
-                self.last_event_time =
-                    Some(self.last_event_time.map_or(time, |last| last.max(time)));
+                self.last_event_time = Some(
+                    self.last_event_time
+                        .map_or(key.time, |last| last.max(key.time)),
+                );
                 InputResult::ok(index, seq_id, late)
             };
             if let Some(slot) = slots.get_mut(index) {
@@ -361,11 +382,9 @@ impl Sequencer {
             }
         }
         // Every slot is filled by now: refused inputs at once, the rest above.
-        let results = slots.into_iter().flatten().collect();
-        BatchResult {
-            readable: true,
-            events: emitted,
-            results,
+        Sequenced {
+            results: slots.into_iter().flatten().collect(),
+            order,
         }
     }
 
