@@ -1,6 +1,6 @@
 """The sequencer: one stable total order and strictly increasing ``seq_id`` for events.
 
-DESIGN.md section 9; the decisions are D-150..D-160 in docs/decisions.md and the
+DESIGN.md section 9; the decisions are D-150..D-159 in docs/decisions.md and the
 user-facing description is docs/sequencer.md. The Rust twin is
 ``cracktrader_rust/src/engine/sequencer.rs``; both produce the same canonical bytes.
 

@@ -1,5 +1,5 @@
 //! Twin of `cracktrader/engine/sequencer.py`: one stable total order and strictly
-//! increasing `seq_id` for engine events (DESIGN.md section 9, D-150..D-160).
+//! increasing `seq_id` for engine events (DESIGN.md section 9, D-150..D-159).
 //!
 //! A batch is a JSON array of events. Emitted events are ordered by (event_time,
 //! source priority, venue, instrument, producer, arrival index), null venue and

@@ -417,3 +417,14 @@ def test_missing_snapshot_key(backend: str) -> None:
     seq = build_sequencer(backend)
     seq.restore(_good_snapshot())
     assert seq.apply([make_event(2)])["results"][0]["code"] == "late_event"
+
+
+def test_result_codes_come_from_the_closed_list() -> None:
+    from cracktrader.engine.validation import load_schema
+
+    result_codes = set(load_schema("codes")["$defs"]["result_code"]["enum"])
+    schema = load_schema("sequencer_result")
+    per_input = set(schema["$defs"]["input_result"]["properties"]["code"]["enum"])
+    per_batch = set(schema["properties"]["code"]["enum"])
+    assert per_input | per_batch <= result_codes
+    assert per_input == {"ok", "invalid_payload", "late_event", "numeric_overflow"}
