@@ -305,6 +305,51 @@ def build():
         "seed": {"type": ["integer", "null"]},
     }, required=["schema_version", "name", "target", "description", "config", "inputs", "expected"]))
 
+    # Sequencer (docs/sequencer.md, D-150..D-160). Emitted events are passed through
+    # as given (full event validation is the core's job), so only the fields the
+    # sequencer checked are constrained here.
+    priority = {"type": "array", "items": {"enum": ["market_data", "broker_report", "timer", "control"]},
+                "minItems": 4, "maxItems": 4, "uniqueItems": True,
+                "description": "the four sources, highest priority first"}
+    sequenced_event = {
+        "type": "object",
+        "properties": {
+            "kind": {"const": "event"}, "seq_id": SEQ, "event_time": TS,
+            "source": {"enum": ["market_data", "broker_report", "timer", "control"]},
+            "venue": ID_OR_NULL, "instrument": ID_OR_NULL,
+            "producer": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807},
+        },
+        "required": ["kind", "seq_id", "event_time", "source", "venue", "instrument", "producer"],
+    }
+    input_result = obj({
+        "index": {"type": "integer", "minimum": 0, "description": "position of the input in its batch"},
+        "accepted": {"type": "boolean"},
+        "code": {"enum": ["ok", "invalid_payload", "late_event", "numeric_overflow"]},
+        "seq_id": {"anyOf": [SEQ, {"type": "null"}], "description": "null unless accepted"},
+        "late": {"type": "boolean", "description": "event_time was older than the last emitted one"},
+        "diagnostics": {"type": "array", "items": ref("common", "diagnostic"), "maxItems": 1},
+    })
+    schemas["sequencer_result"] = doc("sequencer_result", "What the sequencer did with one batch", {
+        **obj({
+            "accepted": {"type": "boolean", "description": "false only when the batch itself was unreadable"},
+            "code": {"enum": ["ok", "invalid_payload"]},
+            "diagnostics": {"type": "array", "items": ref("common", "diagnostic"), "maxItems": 1},
+            "events": {"type": "array", "items": {"$ref": "#/$defs/sequenced_event"},
+                       "description": "emitted events in sequence order, seq_id set"},
+            "results": {"type": "array", "items": {"$ref": "#/$defs/input_result"},
+                        "description": "one per input, in arrival order"},
+        }),
+        "$defs": {"sequenced_event": sequenced_event, "input_result": input_result},
+    })
+    schemas["sequencer_snapshot"] = doc("sequencer_snapshot", "All state a sequencer needs to continue identically", obj({
+        "schema_version": {"const": 1},
+        "next_seq_id": {"type": "integer", "minimum": 1, "maximum": 9223372036854775808,
+                        "description": "the next id handed out; 2^63 once ids are exhausted"},
+        "last_event_time": TS_OR_NULL,
+        "late_policy": {"enum": ["reject", "accept"]},
+        "source_priority": priority,
+    }))
+
     side_out = {"type": "object"}
     schemas["divergence_report"] = doc("divergence_report", "What the lockstep runner found when two backends disagreed", obj({
         "schema_version": {"const": 1},

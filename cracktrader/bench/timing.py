@@ -1,7 +1,14 @@
-"""Timing helpers shared by every benchmark: warm-up, N timed runs, median and min."""
+"""Timing helpers shared by every benchmark: warm-up, N timed runs, median and min.
+
+Wall and CPU time are both kept: on a shared machine CPU time is far less disturbed
+by other processes. The cyclic GC is paused while a run is timed (as ``timeit`` does):
+the workloads hold hundreds of thousands of live objects, and a full collection would
+be charged to whichever backend happened to trigger it.
+"""
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 from dataclasses import dataclass
@@ -13,6 +20,8 @@ MIN_ITERATIONS = 5
 @dataclass(frozen=True)
 class Timing:
     samples: tuple[float, ...]
+    cpu_samples: tuple[float, ...] = ()
+    output: Any = None
 
     @property
     def median(self) -> float:
@@ -22,33 +31,49 @@ class Timing:
     def min(self) -> float:
         return min(self.samples)
 
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_samples) if self.cpu_samples else float("nan")
+
     def rate(self, items: int) -> dict[str, float]:
-        """Items per second at the median and at the best run."""
+        """Items per second at the median and at the best run (wall), and CPU."""
         return {
             "events_per_s": items / self.median,
             "best_events_per_s": items / self.min,
+            "cpu_events_per_s": items / self.cpu_median if self.cpu_samples else float("nan"),
             "seconds": self.median,
             "min_seconds": self.min,
             "iterations": len(self.samples),
         }
 
 
-def measure(run: Callable[[Any], Any], setup: Callable[[], Any], *, warmup: int, iterations: int) -> Timing:
+def measure(
+    run: Callable[[Any], Any], setup: Callable[[], Any], *, warmup: int, iterations: int, minimum: int = MIN_ITERATIONS
+) -> Timing:
     """Time ``run(setup())`` ``iterations`` times after ``warmup`` untimed runs.
 
-    ``setup`` builds fresh state (a new core, say) outside the timed region.
+    ``setup`` builds fresh state (a new core, say) outside the timed region; the
+    output of the last timed run is kept for agreement checks.
     """
-    if iterations < MIN_ITERATIONS:
-        raise ValueError(f"at least {MIN_ITERATIONS} timed iterations are required")
+    if iterations < minimum:
+        raise ValueError(f"at least {minimum} timed iterations are required")
     for _ in range(warmup):
         run(setup())
-    samples = []
+    samples, cpu = [], []
+    output = None
     for _ in range(iterations):
         state = setup()
-        start = time.perf_counter()
-        run(state)
-        samples.append(time.perf_counter() - start)
-    return Timing(tuple(samples))
+        output = None
+        gc.collect()
+        gc.disable()
+        try:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            output = run(state)
+            samples.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+        finally:
+            gc.enable()
+    return Timing(tuple(samples), tuple(cpu), output)
 
 
 def build_profile() -> str:
@@ -57,5 +82,4 @@ def build_profile() -> str:
 
     if not rust_available():
         return "absent"
-    profile = getattr(native(), "build_profile", None)
-    return profile() if callable(profile) else "unknown"
+    return str(getattr(native(), "__build_profile__", "unknown"))

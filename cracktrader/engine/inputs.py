@@ -236,7 +236,7 @@ def _check_keys(obj: Any, declared: tuple[str, ...], declared_set: frozenset[str
     if obj.keys() == declared_set:
         return  # the common case: exactly the declared keys
     for key in obj:
-        if not isinstance(key, str) or _has_lone_surrogate(key):
+        if type(key) is not str or _has_lone_surrogate(key):
             raise Refusal("invalid_payload", base)
     unknown = _unknown_key(obj, declared)
     if unknown is not None:

@@ -157,8 +157,28 @@ REPORT = {
     "fixture_path": None, "kind": "result",
 }
 
+# A sequencer batch of two events, the second refused as late (D-153, D-154).
+SEQUENCED = {**event(), "seq_id": 7}
+SEQUENCER_RESULT = {
+    "accepted": True, "code": "ok", "diagnostics": [], "events": [SEQUENCED],
+    "results": [
+        {"index": 0, "accepted": True, "code": "ok", "seq_id": 7, "late": False, "diagnostics": []},
+        {"index": 1, "accepted": False, "code": "late_event", "seq_id": None, "late": True,
+         "diagnostics": [{"code": "late_event", "field": "/event_time"}]},
+    ],
+}
+SEQUENCER_SNAPSHOT = {
+    "schema_version": 1, "next_seq_id": 8, "last_event_time": T0, "late_policy": "reject",
+    "source_priority": ["control", "broker_report", "market_data", "timer"],
+}
+
 VALID = [
     *[("engine_event", event(name)) for name in PAYLOADS],
+    ("sequencer_result", SEQUENCER_RESULT),
+    ("sequencer_result", {"accepted": False, "code": "invalid_payload", "events": [], "results": [],
+                          "diagnostics": [{"code": "invalid_payload", "field": ""}]}),
+    ("sequencer_snapshot", SEQUENCER_SNAPSHOT),
+    ("sequencer_snapshot", {**SEQUENCER_SNAPSHOT, "last_event_time": None, "next_seq_id": 1}),
     ("engine_event", event("order_filled", seq_id=None, idempotency_key="fill:binance:o-1:f-1", producer=3)),
     ("engine_event", event("order_filled", payload={"order_id": "o-1", "fill_id": "f-1", "qty": 1, "price": -2.5, "fee": "-0.1"})),
     ("engine_event", event("timer", venue=None, instrument=None)),
@@ -198,6 +218,11 @@ def test_valid_documents(contract, document):
 
 
 INVALID = [
+    ("sequencer_result", {**SEQUENCER_RESULT, "code": "late_event"}, "/code"),
+    ("sequencer_result", {**SEQUENCER_RESULT, "events": [{**SEQUENCED, "seq_id": 0}]}, "/events/0/seq_id"),
+    ("sequencer_snapshot", {**SEQUENCER_SNAPSHOT, "next_seq_id": 0}, "/next_seq_id"),
+    ("sequencer_snapshot", {**SEQUENCER_SNAPSHOT, "source_priority": ["control", "control", "timer", "market_data"]},
+     "/source_priority"),
     # engine_event: envelope
     ("engine_event", {**event(), "extra": 1}, ""),
     ("engine_event", without(event(), "producer"), ""),

@@ -54,7 +54,8 @@ def schemas():
 def test_the_package_ships_exactly_the_known_schemas():
     shipped = {entry.name for entry in resources.files("cracktrader.schemas").iterdir() if entry.name.endswith(".json")}
     assert shipped == {f"{name}.json" for name in ALL}
-    assert set(validation.CONTRACTS) == DESIGN_CONTRACTS
+    # DESIGN.md's nine contracts, plus the component contracts later issues add
+    assert DESIGN_CONTRACTS <= set(validation.CONTRACTS)
 
 
 def test_root_schemas_folder_is_the_package_folder():

@@ -43,8 +43,7 @@ fn convert(obj: &Bound<'_, PyAny>, depth: usize) -> Value {
         }
         let mut pairs = Vec::with_capacity(dict.len());
         for (key, item) in dict.iter() {
-            // keys may be str subclasses, as the Python backend accepts (isinstance)
-            let Ok(key) = key.cast::<PyString>() else { return Value::Unrepresentable };
+            let Ok(key) = key.cast_exact::<PyString>() else { return Value::Unrepresentable };
             let Ok(key) = key.to_str() else { return Value::Unrepresentable };
             pairs.push((key.to_owned(), convert(&item, depth.saturating_add(1))));
         }
@@ -57,4 +56,32 @@ fn convert(obj: &Bound<'_, PyAny>, depth: usize) -> Value {
         return Value::Array(list.iter().map(|item| convert(&item, depth.saturating_add(1))).collect());
     }
     Value::Unrepresentable
+}
+
+/// The core's `Value` -> Python objects (dict keeps the value's key order).
+///
+/// The inverse of `to_value` for JSON values; `BigInt` and `Unrepresentable` (which
+/// the core refuses before any output) become `None`.
+pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null | Value::BigInt { .. } | Value::Unrepresentable => py.None().into_bound(py),
+        Value::Bool(flag) => PyBool::new(py, *flag).to_owned().into_any(),
+        Value::Int(number) => number.into_pyobject(py)?.into_any(),
+        Value::Float(number) => PyFloat::new(py, *number).into_any(),
+        Value::Str(text) => PyString::new(py, text).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(pairs) => {
+            let dict = PyDict::new(py);
+            for (key, item) in pairs {
+                dict.set_item(key, to_py(py, item)?)?;
+            }
+            dict.into_any()
+        }
+    })
 }

@@ -4,7 +4,7 @@
 use cracktrader_rust::engine::errors::EngineError;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyDict, PyType};
 
 fn class_name(error: &EngineError) -> &'static str {
     match error {
@@ -23,7 +23,19 @@ pub fn to_py_err(py: Python<'_>, error: EngineError) -> PyErr {
         .and_then(|module| module.getattr(name))
         .and_then(|class| class.cast_into::<PyType>().map_err(PyErr::from));
     match class {
-        Ok(class) => PyErr::from_type(class, error.to_string()),
+        Ok(class) => {
+            // Carry the JSON Pointer over as `field=`, as the Python backend sets it.
+            if let EngineError::InvalidPayload { message, field: Some(field) } = &error {
+                let kwargs = PyDict::new(py);
+                let instance = kwargs
+                    .set_item("field", field)
+                    .and_then(|()| class.call((message,), Some(&kwargs)));
+                if let Ok(instance) = instance {
+                    return PyErr::from_value(instance);
+                }
+            }
+            PyErr::from_type(class, error.to_string())
+        }
         Err(import_error) => PyRuntimeError::new_err(format!(
             "{}: {} (and cracktrader.engine.errors could not be imported: {import_error})",
             error.code(),

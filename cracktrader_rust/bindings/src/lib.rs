@@ -11,12 +11,16 @@ mod canonical;
 mod convert;
 mod errors;
 mod numbers;
+mod sequencer;
 
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", cracktrader_rust::VERSION)?;
+    // Benchmarks print which build they measured (a debug build is many times slower).
+    m.add("__build_profile__", if cfg!(debug_assertions) { "debug" } else { "release" })?;
     numbers::register(m)?;
     canonical::register(m)?;
+    sequencer::register(m)?;
     Ok(())
 }

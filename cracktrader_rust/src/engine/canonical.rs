@@ -17,29 +17,31 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 pub fn write_str(out: &mut String, text: &str) {
     out.push('"');
     let mut start = 0usize;
-    for (index, ch) in text.char_indices() {
-        let escape: Option<&str> = match ch {
-            '"' => Some("\\\""),
-            '\\' => Some("\\\\"),
-            '\n' => Some("\\n"),
-            '\r' => Some("\\r"),
-            '\t' => Some("\\t"),
-            '\u{08}' => Some("\\b"),
-            '\u{0c}' => Some("\\f"),
-            c if (c as u32) < 0x20 => None,
+    // Only ASCII bytes are ever escaped, and UTF-8 never uses ASCII bytes inside a
+    // multi-byte character, so a byte scan finds the same places as a char scan.
+    for (index, &byte) in text.as_bytes().iter().enumerate() {
+        let escape: Option<&str> = match byte {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0x08 => Some("\\b"),
+            0x0c => Some("\\f"),
+            0..=0x1f => None,
             _ => continue,
         };
         out.push_str(text.get(start..index).unwrap_or(""));
         match escape {
             Some(e) => out.push_str(e),
             None => {
-                let code = ch as u32;
+                let code = u32::from(byte);
                 out.push_str("\\u00");
                 out.push(char::from(HEX.get((code >> 4) as usize & 0xf).copied().unwrap_or(b'0')));
                 out.push(char::from(HEX.get(code as usize & 0xf).copied().unwrap_or(b'0')));
             }
         }
-        start = index.saturating_add(ch.len_utf8());
+        start = index.saturating_add(1);
     }
     out.push_str(text.get(start..).unwrap_or(""));
     out.push('"');
@@ -140,18 +142,15 @@ pub fn write_value(out: &mut String, value: &Value) {
             out.push(']');
         }
         Value::Object(pairs) => {
-            let mut sorted: Vec<&(String, Value)> = pairs.iter().collect();
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
-            out.push('{');
-            for (index, (key, item)) in sorted.into_iter().enumerate() {
-                if index > 0 {
-                    out.push(',');
-                }
-                write_str(out, key);
-                out.push(':');
-                write_value(out, item);
+            // Echoed inputs are often canonical already: skip the sort (and its
+            // allocation) when the keys arrive in order.
+            if pairs.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)) {
+                write_pairs(out, pairs.iter());
+            } else {
+                let mut sorted: Vec<&(String, Value)> = pairs.iter().collect();
+                sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                write_pairs(out, sorted.into_iter());
             }
-            out.push('}');
         }
     }
 }
@@ -187,6 +186,19 @@ pub fn canonicalize_json(bytes: &[u8]) -> Result<String, EngineError> {
     let mut out = String::with_capacity(bytes.len());
     write_value(&mut out, &value);
     Ok(out)
+}
+
+fn write_pairs<'a>(out: &mut String, pairs: impl Iterator<Item = &'a (String, Value)>) {
+    out.push('{');
+    for (index, (key, item)) in pairs.enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        write_str(out, key);
+        out.push(':');
+        write_value(out, item);
+    }
+    out.push('}');
 }
 
 /// Python's `repr(float)` for a finite float: shortest round-trip digits, fixed

@@ -2,5 +2,6 @@
 pub mod canonical;
 pub mod errors;
 pub mod numbers;
+pub mod sequencer;
 pub mod strict_json;
 pub mod value;
