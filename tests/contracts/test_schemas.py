@@ -95,6 +95,14 @@ def _is_conditional(path) -> bool:
     return "if" in path or "then" in path
 
 
+# Objects deliberately left open, each with its reason.
+OPEN_BY_DESIGN = {
+    # the sequencer reads only the envelope fields it orders by and passes every event
+    # through unchanged (D-151): the core, not the sequencer, closes the envelope
+    ("sequencer_result", "$defs/sequenced_event"),
+}
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_objects_with_properties_are_closed(schemas, name):
     open_objects = [
@@ -102,7 +110,7 @@ def test_objects_with_properties_are_closed(schemas, name):
         for path, node in walk(schemas[name])
         if "properties" in node and not _is_conditional(path) and node.get("additionalProperties") is not False
     ]
-    assert open_objects == []
+    assert [path for path in open_objects if (name, path) not in OPEN_BY_DESIGN] == []
 
 
 @pytest.mark.parametrize("name", ALL)
