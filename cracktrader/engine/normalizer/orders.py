@@ -134,9 +134,11 @@ def finish_fills(fills: list[PendingFill], ctx: Context) -> list[tuple[PendingFi
             raise Reject(INVALID_NUMBER, f"{fill.base}/amount")
         fee: int | None = None
         if costs:
-            fee = sum(costs)
-            if not RAW_MIN <= fee <= RAW_MAX:
-                raise Reject(NUMERIC_OVERFLOW, fill.fees_field)
+            fee = 0
+            for cost in costs:  # checked at every step, as the Rust twin adds
+                fee += cost
+                if not RAW_MIN <= fee <= RAW_MAX:
+                    raise Reject(NUMERIC_OVERFLOW, fill.fees_field)
         body = {
             "order_id": fill.order_id,
             "fill_id": fill.fill_id,

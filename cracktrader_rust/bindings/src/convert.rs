@@ -56,3 +56,29 @@ fn convert(obj: &Bound<'_, PyAny>, depth: usize) -> Value {
     }
     Value::Unrepresentable
 }
+
+/// The core's `Value` -> Python objects (outcomes, snapshots). Outputs never hold a
+/// big int or an unrepresentable value; both become `None` to stay total.
+pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null | Value::BigInt { .. } | Value::Unrepresentable => py.None().into_bound(py),
+        Value::Bool(flag) => PyBool::new(py, *flag).to_owned().into_any(),
+        Value::Int(i) => i.into_pyobject(py)?.into_any(),
+        Value::Float(f) => PyFloat::new(py, *f).into_any(),
+        Value::Str(text) => PyString::new(py, text).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(pairs) => {
+            let dict = PyDict::new(py);
+            for (key, item) in pairs {
+                dict.set_item(PyString::new(py, key), to_py(py, item)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}

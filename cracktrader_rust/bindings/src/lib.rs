@@ -9,12 +9,14 @@ use pyo3::prelude::*;
 
 mod convert;
 mod errors;
+mod normalizer;
 mod numbers;
 
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", cracktrader_rust::VERSION)?;
+    normalizer::register(m)?;
     numbers::register(m)?;
     Ok(())
 }
