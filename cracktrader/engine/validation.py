@@ -28,6 +28,8 @@ CONTRACTS = (
     "checkpoint",
     "parity_fixture",
     "divergence_report",
+    "normalizer_outcome",
+    "normalizer_snapshot",
 )
 SUPPORT = ("codes", "common")
 
@@ -96,3 +98,5 @@ validate_core_snapshot = _entry("core_snapshot")
 validate_checkpoint = _entry("checkpoint")
 validate_parity_fixture = _entry("parity_fixture")
 validate_divergence_report = _entry("divergence_report")
+validate_normalizer_outcome = _entry("normalizer_outcome")
+validate_normalizer_snapshot = _entry("normalizer_snapshot")
