@@ -13,7 +13,7 @@ Data problems never raise (D-020): they are outcomes with a code from
 ``codes.json#/$defs/normalizer_code`` and a JSON Pointer into the *input*
 (``/payload/price``, ``/context/venue``, ``""`` for the whole input). The only state is
 a counter of outcomes per code (snapshot / restore / state_hash). See
-docs/normalizer.md for the mapping tables and the decisions D-100..D-112.
+docs/normalizer.md for the mapping tables and the decisions D-100..D-113.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Twin of ``cracktrader_rust/src/engine/normalizer/fields.rs``. The readers see Py
 objects exactly as the Rust binding's converter sees them (``bindings/src/convert.rs``):
 a dict whose keys are not all valid ``str``, a ``str`` holding a lone surrogate, or any
 non-JSON type is "unrepresentable" there and is refused as ``invalid_payload`` wherever
-it is read (D-007). Rules (docs/normalizer.md, D-103..D-106):
+it is read (D-007). Rules (docs/normalizer.md, D-102, D-103, D-113):
 
 - an absent key and a ``null`` value both mean "not provided" (``missing_field`` when
   the field is required);

@@ -1,6 +1,6 @@
 """Broker reports: CCXT unified orders and my-trades -> order events.
 
-Twin of ``cracktrader_rust/src/engine/normalizer/orders.rs``. Mapping (D-108..D-111,
+Twin of ``cracktrader_rust/src/engine/normalizer/orders.rs``. Mapping (D-108..D-110,
 docs/normalizer.md):
 
 - an order yields ``order_accepted`` (event time: its ``timestamp``), then one

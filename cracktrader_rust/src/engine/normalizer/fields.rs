@@ -1,7 +1,7 @@
 //! Twin of `cracktrader/engine/normalizer/fields.py`: field readers that return a
 //! usable value or a `Reject` (code + JSON Pointer into the input).
 //!
-//! Rules (docs/normalizer.md, D-103..D-106): an absent key and `null` both mean "not
+//! Rules (docs/normalizer.md, D-102, D-103, D-113): an absent key and `null` both mean "not
 //! provided"; identifiers are 1..=128 code points without Cc characters; timestamps are
 //! integers in `[0, 2^63)` (floats, strings, booleans, big integers are
 //! `invalid_timestamp`; objects, arrays and unrepresentable values `invalid_payload`);

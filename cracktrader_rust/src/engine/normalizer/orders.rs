@@ -1,5 +1,5 @@
 //! Twin of `cracktrader/engine/normalizer/orders.py`: CCXT unified orders and
-//! my-trades -> broker-report events (mapping in docs/normalizer.md, D-108..D-111).
+//! my-trades -> broker-report events (mapping in docs/normalizer.md, D-108..D-110).
 //!
 //! An order yields `order_accepted`, one `order_filled` per complete nested trade, then
 //! `order_cancelled` / `order_expired` for those statuses; a `rejected` order yields
