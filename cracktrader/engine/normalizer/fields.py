@@ -69,6 +69,7 @@ def is_object(value: Any) -> bool:
 
 
 def provided(value: Any) -> bool:
+    """Present and not null (both mean "not provided" in venue payloads, D-103)."""
     return value is not ABSENT and value is not None
 
 
@@ -89,6 +90,7 @@ def check_keys(obj: dict[str, Any], allowed: frozenset[str], base: str) -> None:
 
 
 def is_identifier(value: Any) -> bool:
+    """1..128 code points, none of category Cc, no lone surrogate (D-007)."""
     if not valid_str(value):
         return False
     if not 1 <= len(value) <= MAX_ID_LEN:
@@ -99,6 +101,7 @@ def is_identifier(value: Any) -> bool:
 
 
 def identifier(value: Any, field: str, required: bool = True) -> str | None:
+    """An identifier field (``missing_field`` when required and not provided)."""
     if not provided(value):
         if required:
             raise Reject(MISSING_FIELD, field)
@@ -109,6 +112,8 @@ def identifier(value: Any, field: str, required: bool = True) -> str | None:
 
 
 def timestamp(value: Any, field: str, required: bool = True) -> int | None:
+    """Integer milliseconds in ``[0, 2**63)``; other numbers and strings are
+    ``invalid_timestamp``, other shapes ``invalid_payload``."""
     if not provided(value):
         if required:
             raise Reject(MISSING_FIELD, field)

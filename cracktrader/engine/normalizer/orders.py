@@ -44,6 +44,8 @@ REJECTED_REASON = "venue_rejected"  # CCXT has no unified rejection reason (D-10
 
 @dataclass
 class FeePart:
+    """One fee cost still to be parsed, with its currency and where both live."""
+
     cost: Any
     cost_field: str
     currency: str | None

@@ -76,7 +76,8 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
         Value::Object(pairs) => {
             let dict = PyDict::new(py);
             for (key, item) in pairs {
-                dict.set_item(PyString::new(py, key), to_py(py, item)?)?;
+                // Keys repeat across outputs: interned strings are shared and keep their hash.
+                dict.set_item(PyString::intern(py, key), to_py(py, item)?)?;
             }
             dict.into_any()
         }

@@ -74,6 +74,7 @@ pub enum Body {
 }
 
 impl Body {
+    /// The engine_event `event_type` of this payload.
     pub fn event_type(&self) -> &'static str {
         match self {
             Body::Bar { .. } => "bar",
@@ -86,6 +87,7 @@ impl Body {
         }
     }
 
+    /// The engine_event `source` of this payload.
     pub fn source(&self) -> &'static str {
         match self {
             Body::Bar { .. } | Body::Trade { .. } => "market_data",
@@ -183,6 +185,7 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event from the context (`ingest_time`, `venue`, `producer`) and the payload's data.
     pub fn new(ctx: &Context, instrument: &str, event_time: i64, body: Body, key: Option<String>) -> Self {
         Event {
             event_time,
@@ -212,6 +215,7 @@ impl Event {
         w.end();
     }
 
+    /// The envelope as a generic value (same keys as the Python reference).
     pub fn to_value(&self) -> Value {
         let text = |s: &str| Value::Str(s.to_owned());
         let pairs = vec![

@@ -38,6 +38,7 @@ pub struct At<'p> {
 }
 
 impl<'p> At<'p> {
+    /// The field `key` inside the container at `base`.
     pub fn new(base: &'p str, key: &'p str) -> Self {
         At { base, key }
     }
@@ -47,6 +48,7 @@ impl<'p> At<'p> {
         At { base, key: "" }
     }
 
+    /// The JSON Pointer text.
     pub fn pointer(&self) -> String {
         if self.key.is_empty() {
             self.base.to_owned()
@@ -60,6 +62,7 @@ impl<'p> At<'p> {
         }
     }
 
+    /// A refusal with `code` at this field.
     pub fn reject(&self, code: &'static str) -> Reject {
         Reject { code, field: self.pointer() }
     }
@@ -94,6 +97,7 @@ pub fn check_keys(object: &Value, allowed: &[&str], base: &str) -> Read<()> {
     }
 }
 
+/// 1..=128 code points, none of category Cc (D-007).
 pub fn is_identifier(text: &str) -> bool {
     // A code point takes at most 4 bytes: longer byte strings cannot fit 128 of them.
     if text.is_empty() || text.len() > MAX_ID_LEN.saturating_mul(4) {
@@ -110,6 +114,7 @@ pub fn is_identifier(text: &str) -> bool {
     count <= MAX_ID_LEN
 }
 
+/// An optional identifier field.
 pub fn opt_identifier<'a>(value: Option<&'a Value>, at: At<'_>) -> Read<Option<&'a str>> {
     match provided(value) {
         None => Ok(None),
@@ -118,6 +123,7 @@ pub fn opt_identifier<'a>(value: Option<&'a Value>, at: At<'_>) -> Read<Option<&
     }
 }
 
+/// A required identifier field (`missing_field` when not provided).
 pub fn identifier<'a>(value: Option<&'a Value>, at: At<'_>) -> Read<&'a str> {
     opt_identifier(value, at)?.ok_or_else(|| at.reject(MISSING_FIELD))
 }
@@ -125,6 +131,7 @@ pub fn identifier<'a>(value: Option<&'a Value>, at: At<'_>) -> Read<&'a str> {
 /// The largest timestamp (and producer, counter) is `2^63 - 1`.
 pub const TIME_MAX: i128 = i64::MAX as i128;
 
+/// Optional integer milliseconds in `[0, 2^63)` (see the module rules).
 pub fn opt_timestamp(value: Option<&Value>, at: At<'_>) -> Read<Option<i64>> {
     match provided(value) {
         None => Ok(None),
@@ -139,6 +146,7 @@ pub fn opt_timestamp(value: Option<&Value>, at: At<'_>) -> Read<Option<i64>> {
     }
 }
 
+/// A required timestamp (`missing_field` when not provided).
 pub fn timestamp(value: Option<&Value>, at: At<'_>) -> Read<i64> {
     opt_timestamp(value, at)?.ok_or_else(|| at.reject(MISSING_FIELD))
 }
@@ -155,6 +163,7 @@ pub fn opt_int_field(value: Option<&Value>, at: At<'_>, minimum: i64) -> Read<Op
     }
 }
 
+/// A required integer configuration field.
 pub fn int_field(value: Option<&Value>, at: At<'_>, minimum: i64) -> Read<i64> {
     opt_int_field(value, at, minimum)?.ok_or_else(|| at.reject(MISSING_FIELD))
 }
@@ -189,6 +198,7 @@ pub fn opt_number_like<'a>(value: Option<&'a Value>, at: At<'_>) -> Read<Option<
     }
 }
 
+/// Shape check of a required decimal field.
 pub fn number_like<'a>(value: Option<&'a Value>, at: At<'_>) -> Read<&'a Value> {
     opt_number_like(value, at)?.ok_or_else(|| at.reject(MISSING_FIELD))
 }

@@ -44,10 +44,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// True for `ok`.
     pub fn accepted(&self) -> bool {
         self.code == OK
     }
 
+    /// The outcome of a refused input: no events.
     pub fn rejected(reject: Reject) -> Self {
         Outcome { code: reject.code, field: Some(reject.field), events: Vec::new() }
     }
@@ -70,6 +72,7 @@ impl Outcome {
         w.end();
     }
 
+    /// The outcome as a generic value (converted to Python by the binding).
     pub fn to_value(&self) -> Value {
         Value::Object(vec![
             ("accepted".to_owned(), Value::Bool(self.accepted())),
@@ -104,13 +107,14 @@ fn events_of(input: &Value) -> Result<Vec<Event>, Reject> {
     }
 }
 
-/// The normalizer component (D-020 protocol).
+/// The normalizer component (D-020 protocol); it holds only the outcome counters.
 #[derive(Debug, Clone, Default)]
 pub struct EventNormalizer {
     counts: [u64; 7],
 }
 
 impl EventNormalizer {
+    /// A normalizer with all counters at zero.
     pub fn new() -> Self {
         Self::default()
     }
@@ -130,6 +134,7 @@ impl EventNormalizer {
         outcome
     }
 
+    /// One outcome per input, in order.
     pub fn apply_batch(&mut self, inputs: &[Value]) -> Vec<Outcome> {
         inputs.iter().map(|input| self.apply(input)).collect()
     }
