@@ -59,6 +59,8 @@ REJECTIONS = [
     ("producer bool", build("trade", context={**CTX, "producer": True}), "invalid_payload", "/context/producer"),
     ("producer 2**63", build("trade", context={**CTX, "producer": 2**63}), "invalid_payload", "/context/producer"),
     ("instrument not str", build("trade", context={**CTX, "instrument": 7}), "invalid_payload", "/context/instrument"),
+    ("timeframe bool", build("ohlcv", context={**BAR_CTX, "timeframe_ms": True}), "invalid_payload", "/context/timeframe_ms"),
+    ("timeframe float", build("ohlcv", context={**BAR_CTX, "timeframe_ms": 60000.0}), "invalid_payload", "/context/timeframe_ms"),
     ("timeframe 0", build("ohlcv", context={**BAR_CTX, "timeframe_ms": 0}), "invalid_payload", "/context/timeframe_ms"),
     ("ohlcv needs instrument", build("ohlcv", context={**CTX, "timeframe_ms": 60_000}), "missing_field", "/context/instrument"),
     ("ohlcv needs timeframe", build("ohlcv", context={**CTX, "instrument": "B/E"}), "missing_field", "/context/timeframe_ms"),
@@ -104,6 +106,9 @@ REJECTIONS = [
     ("row high below low", build("ohlcv", **{"2": 1, "3": 2}), "invalid_number", "/payload/2"),
     ("row open above high", build("ohlcv", **{"1": 40000}), "invalid_number", "/payload/1"),
     ("row close below low", build("ohlcv", **{"4": 1}), "invalid_number", "/payload/4"),
+    ("row close above high", build("ohlcv", **{"4": 40000}), "invalid_number", "/payload/4"),
+    ("row open below low", build("ohlcv", **{"1": "38749.99"}), "invalid_number", "/payload/1"),
+    ("row high below low beats open", build("ohlcv", **{"1": 0, "2": 1, "3": 2}), "invalid_number", "/payload/2"),
     ("row negative volume", build("ohlcv", **{"5": -0.1}), "invalid_number", "/payload/5"),
     ("row null volume", build("ohlcv", **{"5": None}), "missing_field", "/payload/5"),
     ("row text value", build("ohlcv", **{"3": "low"}), "invalid_number", "/payload/3"),
@@ -117,6 +122,7 @@ REJECTIONS = [
     ("trades not a list", build("order", trades={"0": FILL}), "invalid_payload", "/payload/trades"),
     ("trade entry not object", build("order", trades=[FILL, 5]), "invalid_payload", "/payload/trades/1"),
     ("nested trade half empty", build("order", trades__0__price=None), "missing_field", "/payload/trades/0/price"),
+    ("nested trade no amount", build("order", trades__0__amount=DELETE), "missing_field", "/payload/trades/0/amount"),
     ("nested trade other order", build("order", trades__0__order="o2"), "invalid_payload", "/payload/trades/0/order"),
     ("nested trade other symbol", build("order", trades__0__symbol="ETH/EUR"), "invalid_payload", "/payload/trades/0/symbol"),
     ("nested trade no time", build("order", trades__0__timestamp=None), "missing_field", "/payload/trades/0/timestamp"),
@@ -128,6 +134,9 @@ REJECTIONS = [
     ("fee not an object", build("order", trades__0__fee="0.1"), "invalid_payload", "/payload/trades/0/fee"),
     ("fees entry bad cost", build("order", trades__0__fee=None, trades__0__fees=[{"cost": "x"}]),
      "invalid_number", "/payload/trades/0/fees/0/cost"),
+    ("fee currency read without cost", build("my_trade", fee={"cost": None, "currency": ["EUR"]}),
+     "invalid_payload", "/payload/fee/currency"),
+    ("fees entry null", build("my_trade", fee=None, fees=[None]), "invalid_payload", "/payload/fees/0"),
     ("fees not a list", build("order", trades__0__fee=None, trades__0__fees={"cost": 1}), "invalid_payload", "/payload/trades/0/fees"),
     ("fees sum overflows", build("order", trades__0__fee=None,
                                  trades__0__fees=[{"cost": "170141183460469231731687303715"}] * 2),
@@ -136,6 +145,8 @@ REJECTIONS = [
      build("order", trades=[{**FILL, "price": "1e99"}, {**FILL, "id": "f2", "amount": "x"}]),
      "invalid_number", "/payload/trades/1/amount"),
     # my-trades
+    ("my-trade symbol contradicts context", build("my_trade", context={**CTX, "instrument": "BTC/USD"}),
+     "invalid_payload", "/payload/symbol"),
     ("my-trade without order", build("my_trade", order=None), "missing_field", "/payload/order"),
     ("my-trade fee text", build("my_trade", fee={"cost": "abc"}), "invalid_number", "/payload/fee/cost"),
     ("my-trade fee currency", build("my_trade", fee={"cost": 1, "currency": "USD"}), "unsupported_payload", "/payload/fee/currency"),
@@ -232,6 +243,20 @@ def test_terminal_event_time_is_the_latest_known(normalizer) -> None:
                                                  1_700_130_499_999]
     item = build("order", status="expired", trades=[], lastUpdateTimestamp=1_700_130_600_000)
     assert [e["event_time"] for e in accepted(normalizer, item)] == [1_700_130_493_027, 1_700_130_600_000]
+
+
+def test_a_rejected_order_may_name_a_trade_stub(normalizer) -> None:
+    stub = {"id": "x", "amount": None, "price": None}
+    events = accepted(normalizer, build("order", status="rejected", trades=[stub], lastTradeTimestamp=None))
+    assert [e["event_type"] for e in events] == ["order_rejected"]
+    assert events[0]["event_time"] == 1_700_130_493_027
+
+
+def test_bar_with_zero_volume_and_flat_prices(normalizer) -> None:
+    (event,) = accepted(normalizer, build("ohlcv", payload=[5, "7", "7", "7", "7", "0"]))
+    assert event["payload"] == {"open": "7", "high": "7", "low": "7", "close": "7", "volume": "0",
+                                "timeframe_ms": 60_000}
+    assert event["event_time"] == 5
 
 
 def test_rejected_order(normalizer) -> None:
