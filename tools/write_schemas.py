@@ -350,6 +350,28 @@ def build():
         "source_priority": priority,
     }))
 
+    # The normalizer's outcome (one per input) and its snapshot (counters by code).
+    outcome_code = {"anyOf": [{"const": "ok"}, ref("codes", "normalizer_code")]}
+    schemas["normalizer_outcome"] = doc("normalizer_outcome", "What the event normalizer made of one input", {
+        **obj({
+            "accepted": {"type": "boolean"},
+            "code": outcome_code,
+            "field": {"type": ["string", "null"], "description": "JSON Pointer into the input; null when accepted"},
+            "events": {"type": "array", "items": {"$ref": "engine_event.json"}},
+        }),
+        "if": {"properties": {"accepted": {"const": True}}},
+        "then": {"properties": {"code": {"const": "ok"}, "field": {"type": "null"},
+                                "events": {"minItems": 1}}},
+        "else": {"properties": {"code": ref("codes", "normalizer_code"), "field": {"type": "string"},
+                                "events": {"maxItems": 0}}},
+    })
+    count = {"type": "integer", "minimum": 0, "maximum": 9223372036854775807}
+    schemas["normalizer_snapshot"] = doc("normalizer_snapshot", "Event normalizer state: outcomes counted by code", obj({
+        "schema_version": {"const": 1},
+        "outcomes": obj({code: count for code in ["ok", "invalid_payload", "invalid_number", "numeric_overflow"]
+                         + NORMALIZER_CODES}),
+    }))
+
     side_out = {"type": "object"}
     schemas["divergence_report"] = doc("divergence_report", "What the lockstep runner found when two backends disagreed", obj({
         "schema_version": {"const": 1},

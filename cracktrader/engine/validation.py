@@ -30,6 +30,8 @@ CONTRACTS = (
     "divergence_report",
     "sequencer_result",
     "sequencer_snapshot",
+    "normalizer_outcome",
+    "normalizer_snapshot",
 )
 SUPPORT = ("codes", "common")
 
@@ -100,3 +102,5 @@ validate_parity_fixture = _entry("parity_fixture")
 validate_divergence_report = _entry("divergence_report")
 validate_sequencer_result = _entry("sequencer_result")
 validate_sequencer_snapshot = _entry("sequencer_snapshot")
+validate_normalizer_outcome = _entry("normalizer_outcome")
+validate_normalizer_snapshot = _entry("normalizer_snapshot")

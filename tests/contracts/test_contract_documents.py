@@ -172,8 +172,19 @@ SEQUENCER_SNAPSHOT = {
     "source_priority": ["control", "broker_report", "market_data", "timer"],
 }
 
+# The normalizer: one CCXT trade accepted as one event; a rejection names its field.
+NORMALIZED = {"accepted": True, "code": "ok", "field": None,
+              "events": [{**event("trade"), "seq_id": None,
+                          "idempotency_key": "trade:binance:BTC/USDT:t-1"}]}
+NORMALIZER_SNAPSHOT = {"schema_version": 1, "outcomes": {
+    "ok": 3, "invalid_payload": 0, "invalid_number": 1, "numeric_overflow": 0, "missing_field": 2,
+    "unsupported_payload": 0, "invalid_timestamp": 0}}
+
 VALID = [
     *[("engine_event", event(name)) for name in PAYLOADS],
+    ("normalizer_outcome", NORMALIZED),
+    ("normalizer_outcome", {"accepted": False, "code": "missing_field", "field": "/payload/timestamp", "events": []}),
+    ("normalizer_snapshot", NORMALIZER_SNAPSHOT),
     ("sequencer_result", SEQUENCER_RESULT),
     ("sequencer_result", {"accepted": False, "code": "invalid_payload", "events": [], "results": [],
                           "diagnostics": [{"code": "invalid_payload", "field": ""}]}),
@@ -218,6 +229,10 @@ def test_valid_documents(contract, document):
 
 
 INVALID = [
+    ("normalizer_outcome", {**NORMALIZED, "field": "/payload/price"}, "/field"),
+    ("normalizer_outcome", {"accepted": False, "code": "ok", "field": "/payload", "events": []}, "/code"),
+    ("normalizer_snapshot", {**NORMALIZER_SNAPSHOT, "outcomes": {**NORMALIZER_SNAPSHOT["outcomes"], "ok": -1}},
+     "/outcomes/ok"),
     ("sequencer_result", {**SEQUENCER_RESULT, "code": "late_event"}, "/code"),
     ("sequencer_result", {**SEQUENCER_RESULT, "events": [{**SEQUENCED, "seq_id": 0}]}, "/events/0/seq_id"),
     ("sequencer_snapshot", {**SEQUENCER_SNAPSHOT, "next_seq_id": 0}, "/next_seq_id"),

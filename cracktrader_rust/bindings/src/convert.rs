@@ -58,16 +58,14 @@ fn convert(obj: &Bound<'_, PyAny>, depth: usize) -> Value {
     Value::Unrepresentable
 }
 
-/// The core's `Value` -> Python objects (dict keeps the value's key order).
-///
-/// The inverse of `to_value` for JSON values; `BigInt` and `Unrepresentable` (which
-/// the core refuses before any output) become `None`.
+/// The core's `Value` -> Python objects (outcomes, snapshots). Outputs never hold a
+/// big int or an unrepresentable value; both become `None` to stay total.
 pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match value {
         Value::Null | Value::BigInt { .. } | Value::Unrepresentable => py.None().into_bound(py),
         Value::Bool(flag) => PyBool::new(py, *flag).to_owned().into_any(),
-        Value::Int(number) => number.into_pyobject(py)?.into_any(),
-        Value::Float(number) => PyFloat::new(py, *number).into_any(),
+        Value::Int(i) => i.into_pyobject(py)?.into_any(),
+        Value::Float(f) => PyFloat::new(py, *f).into_any(),
         Value::Str(text) => PyString::new(py, text).into_any(),
         Value::Array(items) => {
             let list = PyList::empty(py);
@@ -79,7 +77,8 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
         Value::Object(pairs) => {
             let dict = PyDict::new(py);
             for (key, item) in pairs {
-                dict.set_item(key, to_py(py, item)?)?;
+                // Keys repeat across outputs: interned strings are shared and keep their hash.
+                dict.set_item(PyString::intern(py, key), to_py(py, item)?)?;
             }
             dict.into_any()
         }

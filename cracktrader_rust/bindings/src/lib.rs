@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod canonical;
 mod convert;
 mod errors;
+mod normalizer;
 mod numbers;
 mod sequencer;
 
@@ -19,6 +20,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", cracktrader_rust::VERSION)?;
     // Benchmarks print which build they measured (a debug build is many times slower).
     m.add("__build_profile__", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+    normalizer::register(m)?;
     numbers::register(m)?;
     canonical::register(m)?;
     sequencer::register(m)?;
