@@ -24,13 +24,34 @@ def _native(name: str):
     return native_component(name)
 
 
-def build_core(backend: str | None = None, config: dict[str, Any] | None = None, **options: Any):
-    """A deterministic core (state machine, accounting, matching, snapshots)."""
+def build_core(
+    backend: str | None = None,
+    config: dict[str, Any] | None = None,
+    *,
+    check_invariants: bool | str | None = None,
+    **options: Any,
+):
+    """A deterministic core (state machine, accounting, matching, snapshots).
+
+    ``check_invariants``: ``"raise"`` (or True) / ``"record"`` wraps the core so an
+    invariant checker of the same backend sees every step (``engine/checked.py``,
+    D-330); None (the default) follows ``CRACKTRADER_CHECK_INVARIANTS``, itself off
+    when unset; False is off whatever the environment says.
+    """
+    from cracktrader.engine.checked import resolve_mode
+
+    mode = resolve_mode(check_invariants)
     if _is_python(backend):
         from cracktrader.engine.core import Core
 
-        return Core(config, **options)
-    return _native("Core")(config, **options)
+        core = Core(config, **options)
+    else:
+        core = _native("Core")(config, **options)
+    if mode is None:
+        return core
+    from cracktrader.engine.checked import CheckedCore
+
+    return CheckedCore(core, build_invariant_checker(backend, config=config), mode)
 
 
 def build_sequencer(backend: str | None = None, **options: Any):

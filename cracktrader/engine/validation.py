@@ -28,6 +28,7 @@ CONTRACTS = (
     "checkpoint",
     "parity_fixture",
     "divergence_report",
+    "invariant_snapshot",
 )
 SUPPORT = ("codes", "common")
 
@@ -96,3 +97,4 @@ validate_core_snapshot = _entry("core_snapshot")
 validate_checkpoint = _entry("checkpoint")
 validate_parity_fixture = _entry("parity_fixture")
 validate_divergence_report = _entry("divergence_report")
+validate_invariant_snapshot = _entry("invariant_snapshot")

@@ -1,6 +1,7 @@
 //! Twin of `cracktrader/engine/`.
 pub mod canonical;
 pub mod errors;
+pub mod invariants;
 pub mod numbers;
 pub mod strict_json;
 pub mod value;
