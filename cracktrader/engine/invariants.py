@@ -31,6 +31,7 @@ follow).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from cracktrader.engine.canonical import canonical_bytes, canonical_dumps, state_hash
@@ -48,7 +49,6 @@ from cracktrader.engine.numbers import (
     sub,
 )
 from cracktrader.engine.strict_json import loads, loads_lines
-from cracktrader.engine.validation import problems
 
 SCHEMA_VERSION = 1
 MAX_I63 = 2**63 - 1
@@ -956,43 +956,20 @@ class InvariantChecker:
         }
 
     def restore(self, snapshot: Any) -> None:
-        """Replace the shadow state with ``snapshot``'s (validated fully first)."""
-        found = problems("invariant_snapshot", snapshot)
-        if found:
-            path, reason = found[0]
-            raise InvalidPayload(f"invariant_snapshot invalid at {path or '/'}: {reason}", field=path)
-        try:
-            staged = _StagedState.from_invariant_snapshot(snapshot)
-        except (_Bad, CracktraderError, ValueError) as exc:
-            raise InvalidPayload(f"invariant_snapshot inconsistent: {exc or 'bad value'}") from None
-        self._enabled = _parse_enabled(snapshot["enabled"])
-        staged.install(self)
+        """Replace the shadow state with ``snapshot``'s (schema ``invariant_snapshot``,
+        validated fully first: a bad one raises ``InvalidPayload`` and changes nothing)."""
+        _read_invariant_snapshot(snapshot).install(self)
 
     def load_core_snapshot(self, snapshot: Any) -> None:
         """Start the shadow from a core snapshot (schema ``core_snapshot``), e.g. after
         ``core.restore``: its config, seq, money, positions, orders (their fill ledger
         taken as they stand), keys, bar and stream times."""
-        found = problems("core_snapshot", snapshot)
-        if found:
-            path, reason = found[0]
-            raise InvalidPayload(f"core_snapshot invalid at {path or '/'}: {reason}", field=path)
-        try:
-            staged = _StagedState.from_core_snapshot(snapshot)
-        except (_Bad, CracktraderError, ValueError) as exc:
-            raise InvalidPayload(f"core_snapshot inconsistent: {exc or 'bad value'}") from None
-        staged.install(self)
+        _read_core_snapshot(snapshot).install(self)
 
     def check_snapshot(self, snapshot: Any) -> list[dict[str, Any]]:
         """Compare a core snapshot with the shadow: last seq_id, cash, fees, positions,
         each order's state and filled qty against the fill ledger. Changes nothing."""
-        found = problems("core_snapshot", snapshot)
-        if found:
-            path, reason = found[0]
-            raise InvalidPayload(f"core_snapshot invalid at {path or '/'}: {reason}", field=path)
-        try:
-            other = _StagedState.from_core_snapshot(snapshot)
-        except (_Bad, CracktraderError, ValueError) as exc:
-            raise InvalidPayload(f"core_snapshot inconsistent: {exc or 'bad value'}") from None
+        other = _read_core_snapshot(snapshot)
         violations = _Violations(self._enabled, self._last_seq_id or None)
         emit = violations.emit
         if other.last_seq_id != self._last_seq_id:
@@ -1060,104 +1037,200 @@ def _nested(items: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
+# ------------------------------------------------------------------ documents
+# Hand-written readers with the rules of the ``invariant_snapshot`` and ``core_snapshot``
+# schemas (exact key sets, types, canonical decimals, identifiers), mirrored one for one
+# in state.rs so both backends accept and refuse the same documents; jsonschema would
+# cost about a second per large snapshot on this path.
+
+_CANONICAL_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?")
+_EXACT_INT = re.compile(r"-?(0|[1-9][0-9]*)")
+CONFIG_KEYS = ("mode", "starting_cash", "commission_rate", "late_policy", "max_order_qty", "max_notional",
+               "allow_short")
+SNAPSHOT_KEYS = ("schema_version", "config", "enabled", "last_seq_id", "cash", "fees_paid", "positions", "orders",
+                 "applied_keys", "bar_times", "stream_times")
+SHADOW_ORDER_KEYS = ("order_id", "venue", "instrument", "side", "order_type", "limit_price", "stop_price", "qty",
+                     "state", "filled_qty", "remaining_qty", "ledger_filled", "ledger_notional", "placed_bar_time",
+                     "touched")
+CORE_SNAPSHOT_KEYS = ("schema_version", "config", "last_seq_id", "cash", "fees_paid", "positions", "orders",
+                      "applied_keys", "last_bar", "last_price", "stream_times", "kill_switch", "risk_flags")
+CORE_ORDER_KEYS = ("order_id", "intent_id", "strategy_id", "venue", "instrument", "side", "order_type", "qty",
+                   "limit_price", "stop_price", "time_in_force", "expire_time", "parent_order_id", "oco_group",
+                   "state", "filled_qty", "avg_fill_price", "fill_notional", "fill_count", "submit_seq",
+                   "triggered", "placed_bar_time")
+BAR_KEYS = ("time", "open", "high", "low", "close", "volume", "timeframe_ms")
+I128_MAX = 2**127 - 1
+
+
+def _invalid(what: str) -> InvalidPayload:
+    return InvalidPayload(f"snapshot invalid: {what}")
+
+
+def _pairs(value: Any, what: str) -> dict[str, Any]:
+    if type(value) is not dict or not all(_valid_text(key) for key in value):
+        raise _invalid(f"{what} must be an object")
+    return value
+
+
+def _exact(value: Any, keys: tuple[str, ...], what: str) -> dict[str, Any]:
+    pairs = _pairs(value, what)
+    for key in pairs:
+        if key not in keys:
+            raise _invalid(f"{what} has unknown key {key!r}")
+    for key in keys:
+        if key not in pairs:
+            raise _invalid(f"{what} lacks {key!r}")
+    return pairs
+
+
+def _read_dec(value: Any, what: str) -> int:
+    if not _valid_text(value) or _CANONICAL_DECIMAL.fullmatch(value) is None:
+        raise _invalid(f"{what} must be a canonical decimal string")
+    try:
+        return parse_decimal_str(value)
+    except CracktraderError:
+        raise _invalid(f"{what} out of range") from None
+
+
+def _read_opt_dec(value: Any, what: str) -> int | None:
+    return None if value is None else _read_dec(value, what)
+
+
+def _read_int(value: Any, low: int, high: int, what: str) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise _invalid(f"{what} must be an integer in range")
+    return value
+
+
+def _read_opt_ts(value: Any, what: str) -> int | None:
+    return None if value is None else _read_int(value, 0, MAX_I63, what)
+
+
+def _read_id(value: Any, what: str) -> str:
+    if (
+        not _valid_text(value)
+        or not 1 <= len(value) <= 128
+        or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value)
+    ):
+        raise _invalid(f"{what} must be an identifier")
+    return value
+
+
+def _read_opt_id(value: Any, what: str) -> str | None:
+    return None if value is None else _read_id(value, what)
+
+
+def _read_bool(value: Any, what: str) -> bool:
+    if value is not True and value is not False:
+        raise _invalid(f"{what} must be a boolean")
+    return value
+
+
+def _read_text(value: Any, what: str) -> str:
+    if not _valid_text(value):
+        raise _invalid(f"{what} must be a string")
+    return value
+
+
+def _read_enum(value: Any, allowed: tuple[Any, ...], what: str) -> Any:
+    if not (value is None and None in allowed) and not (_valid_text(value) and value in allowed):
+        raise _invalid(f"{what} must be one of {allowed}")
+    return value
+
+
+def _read_exact_int(value: Any, what: str) -> int:
+    if not _valid_text(value) or _EXACT_INT.fullmatch(value) is None or len(value) > 41:
+        raise _invalid(what)
+    number = int(value)
+    if not -I128_MAX - 1 <= number <= I128_MAX:
+        raise _invalid(what)
+    return number
+
+
+def _read_list(value: Any, what: str) -> list[Any]:
+    if type(value) is not list:
+        raise _invalid(f"{what} must be an array")
+    return value
+
+
+def _read_unique_strings(value: Any, what: str) -> list[str]:
+    out = [_read_text(item, what) for item in _read_list(value, what)]
+    if len(set(out)) != len(out):
+        raise _invalid(f"{what} has a repeated item")
+    return out
+
+
+def _read_config(value: Any) -> CoreConfig:
+    pairs = _exact(value, CONFIG_KEYS, "config")
+    _read_enum(pairs["mode"], ("simulated", "external"), "mode")
+    _read_dec(pairs["starting_cash"], "starting_cash")
+    _read_dec(pairs["commission_rate"], "commission_rate")
+    _read_enum(pairs["late_policy"], ("reject", "accept"), "late_policy")
+    _read_opt_dec(pairs["max_order_qty"], "max_order_qty")
+    _read_opt_dec(pairs["max_notional"], "max_notional")
+    _read_bool(pairs["allow_short"], "allow_short")
+    try:
+        return CoreConfig(pairs)
+    except CracktraderError as exc:
+        raise _invalid(f"config inconsistent: {exc}") from None
+
+
+def _nested_items(value: Any, what: str):
+    for venue, by_instrument in _pairs(value, what).items():
+        for instrument, item in _pairs(by_instrument, what).items():
+            yield (venue, instrument), item
+
+
 class _StagedState:
     """A shadow state built completely before it replaces the live one (restore and
     load never half-load)."""
 
-    def __init__(self) -> None:
-        self.config: CoreConfig | None = None
-        self.last_seq_id = 0
-        self.cash = 0
-        self.fees_paid = 0
+    def __init__(self, pairs: dict[str, Any]) -> None:
+        if type(pairs["schema_version"]) is not int or pairs["schema_version"] != SCHEMA_VERSION:
+            raise _invalid("schema_version must be 1")
+        self.config = _read_config(pairs["config"])
+        self.enabled: frozenset[str] | None = None
+        self.last_seq_id = _read_int(pairs["last_seq_id"], 0, MAX_I63, "last_seq_id")
+        self.cash = _read_dec(pairs["cash"], "cash")
+        self.fees_paid = _read_dec(pairs["fees_paid"], "fees_paid")
         self.positions: dict[tuple[str, str], tuple[int, int, int]] = {}
-        self.orders: dict[str, _Order] = {}
-        self.applied_keys: set[str] = set()
-        self.bar_times: dict[tuple[str, str], int] = {}
+        for key, p in _nested_items(pairs["positions"], "positions"):
+            p = _exact(p, ("size", "avg_price", "realized_pnl"), "position")
+            self.positions[key] = (
+                _read_dec(p["size"], "size"),
+                _read_dec(p["avg_price"], "avg_price"),
+                _read_dec(p["realized_pnl"], "realized_pnl"),
+            )
+        self.applied_keys = set(_read_unique_strings(pairs["applied_keys"], "applied_keys"))
         self.stream_times: dict[tuple[Any, ...], int] = {}
-
-    def _common(self, snapshot: dict[str, Any]) -> None:
-        self.config = CoreConfig(snapshot["config"])
-        self.last_seq_id = snapshot["last_seq_id"]
-        self.cash = parse_decimal_str(snapshot["cash"])
-        self.fees_paid = parse_decimal_str(snapshot["fees_paid"])
-        for venue, by_instrument in snapshot["positions"].items():
-            for instrument, p in by_instrument.items():
-                self.positions[(venue, instrument)] = (
-                    parse_decimal_str(p["size"]),
-                    parse_decimal_str(p["avg_price"]),
-                    parse_decimal_str(p["realized_pnl"]),
-                )
-        self.applied_keys = set(snapshot["applied_keys"])
-        for text, time in snapshot["stream_times"].items():
-            stream = loads(text)
+        for text, time in _pairs(pairs["stream_times"], "stream_times").items():
+            time = _read_int(time, 0, MAX_I63, "stream time")
+            try:
+                stream = loads(text)
+            except InvalidPayload:
+                raise _invalid("stream key") from None
             if type(stream) is not list or len(stream) != 4:
-                raise _Bad
+                raise _invalid("stream key")
             source, venue, instrument, producer = stream
-            _text(source)
-            _opt_text(venue)
-            _opt_text(instrument)
-            _int(producer, 0, MAX_I63)
-            self.stream_times[tuple(stream)] = time
+            _read_text(source, "stream source")
+            if venue is not None:
+                _read_text(venue, "stream venue")
+            if instrument is not None:
+                _read_text(instrument, "stream instrument")
+            _read_int(producer, 0, MAX_I63, "stream producer")
+            self.stream_times[(source, venue, instrument, producer)] = time
+        self.orders: dict[str, _Order] = {}
+        self.bar_times: dict[tuple[str, str], int] = {}
 
-    @classmethod
-    def from_invariant_snapshot(cls, snapshot: dict[str, Any]) -> _StagedState:
-        staged = cls()
-        staged._common(snapshot)
-        for item in snapshot["orders"]:
-            order = _Order(item["order_id"])
-            if order.order_id in staged.orders:
-                raise _Bad
-            order.venue = item["venue"]
-            order.instrument = item["instrument"]
-            order.side = item["side"]
-            order.order_type = item["order_type"]
-            order.limit_price = _opt_dec_out(item["limit_price"])
-            order.stop_price = _opt_dec_out(item["stop_price"])
-            order.qty = _opt_dec_out(item["qty"])
-            order.state = item["state"]
-            order.filled = parse_decimal_str(item["filled_qty"])
-            order.remaining = parse_decimal_str(item["remaining_qty"])
-            order.ledger_filled = parse_decimal_str(item["ledger_filled"])
-            order.ledger_notional = _exact_int(item["ledger_notional"])
-            order.placed_bar_time = item["placed_bar_time"]
-            order.touched = item["touched"]
-            staged.orders[order.order_id] = order
-        for venue, by_instrument in snapshot["bar_times"].items():
-            for instrument, time in by_instrument.items():
-                staged.bar_times[(venue, instrument)] = time
-        return staged
-
-    @classmethod
-    def from_core_snapshot(cls, snapshot: dict[str, Any]) -> _StagedState:
-        staged = cls()
-        staged._common(snapshot)
-        for item in snapshot["orders"]:
-            order = _Order(item["order_id"])
-            if order.order_id in staged.orders:
-                raise _Bad
-            order.venue = item["venue"]
-            order.instrument = item["instrument"]
-            order.side = item["side"]
-            order.order_type = item["order_type"]
-            order.limit_price = _opt_dec_out(item["limit_price"])
-            order.stop_price = _opt_dec_out(item["stop_price"])
-            order.qty = parse_decimal_str(item["qty"])
-            order.state = item["state"]
-            order.filled = parse_decimal_str(item["filled_qty"])
-            order.remaining = sub(order.qty, order.filled)
-            # The core's own books stand in for the fills the checker never saw.
-            order.ledger_filled = order.filled
-            order.ledger_notional = _exact_int(item["fill_notional"])
-            order.placed_bar_time = item["placed_bar_time"]
-            order.touched = item["triggered"]
-            staged.orders[order.order_id] = order
-        for venue, by_instrument in snapshot["last_bar"].items():
-            for instrument, bar in by_instrument.items():
-                staged.bar_times[(venue, instrument)] = bar["time"]
-        return staged
+    def push(self, order: _Order) -> None:
+        if order.order_id in self.orders:
+            raise _invalid(f"order {order.order_id!r} listed twice")
+        self.orders[order.order_id] = order
 
     def install(self, checker: InvariantChecker) -> None:
         checker._config = self.config
+        if self.enabled is not None:
+            checker._enabled = self.enabled
         checker._reset()
         checker._last_seq_id = self.last_seq_id
         checker._cash = self.cash
@@ -1173,14 +1246,97 @@ class _StagedState:
                 checker._stop_limits.setdefault(key, {})[order.order_id] = order
 
 
-def _exact_int(text: str) -> int:
-    """An exact integer string (the scale-10^18 notional sums), in the i128 range."""
-    if type(text) is not str or not text or len(text) > 41:
-        raise _Bad
-    digits = text[1:] if text.startswith("-") else text
-    if not digits.isascii() or not digits.isdigit() or (len(digits) > 1 and digits.startswith("0")):
-        raise _Bad
-    value = int(text)
-    if not -(2**127) <= value <= 2**127 - 1:
-        raise _Bad
+def _read_state(value: Any) -> str:
+    if not _valid_text(value) or value not in STATES:
+        raise _invalid("state")
     return value
+
+
+def _read_invariant_snapshot(snapshot: Any) -> _StagedState:
+    pairs = _exact(snapshot, SNAPSHOT_KEYS, "invariant_snapshot")
+    staged = _StagedState(pairs)
+    names = _read_unique_strings(pairs["enabled"], "enabled")
+    if any(name not in CODE_SET for name in names):
+        raise _invalid("enabled holds an unknown code")
+    staged.enabled = frozenset(names)
+    for item in _read_list(pairs["orders"], "orders"):
+        o = _exact(item, SHADOW_ORDER_KEYS, "order")
+        order = _Order(_read_id(o["order_id"], "order_id"))
+        order.venue = _read_opt_id(o["venue"], "venue")
+        order.instrument = _read_opt_id(o["instrument"], "instrument")
+        order.side = _read_enum(o["side"], ("buy", "sell", None), "side")
+        order.order_type = _read_enum(o["order_type"], (*sorted(ORDER_TYPES), None), "order_type")
+        order.limit_price = _read_opt_dec(o["limit_price"], "limit_price")
+        order.stop_price = _read_opt_dec(o["stop_price"], "stop_price")
+        order.qty = _read_opt_dec(o["qty"], "qty")
+        order.state = _read_state(o["state"])
+        order.filled = _read_dec(o["filled_qty"], "filled_qty")
+        order.remaining = _read_dec(o["remaining_qty"], "remaining_qty")
+        order.ledger_filled = _read_dec(o["ledger_filled"], "ledger_filled")
+        order.ledger_notional = _read_exact_int(o["ledger_notional"], "ledger_notional")
+        order.placed_bar_time = _read_opt_ts(o["placed_bar_time"], "placed_bar_time")
+        order.touched = _read_bool(o["touched"], "touched")
+        staged.push(order)
+    for key, time in _nested_items(pairs["bar_times"], "bar_times"):
+        staged.bar_times[key] = _read_int(time, 0, MAX_I63, "bar time")
+    return staged
+
+
+def _read_core_order(item: Any) -> _Order:
+    o = _exact(item, CORE_ORDER_KEYS, "order")
+    # Fields the checker does not keep are still validated (the schema's rules).
+    _read_id(o["intent_id"], "intent_id")
+    _read_id(o["strategy_id"], "strategy_id")
+    _read_enum(o["time_in_force"], ("gtc", "ioc", "fok"), "time_in_force")
+    _read_opt_ts(o["expire_time"], "expire_time")
+    _read_opt_id(o["parent_order_id"], "parent_order_id")
+    _read_opt_id(o["oco_group"], "oco_group")
+    _read_opt_dec(o["avg_fill_price"], "avg_fill_price")
+    _read_int(o["fill_count"], 0, I128_MAX, "fill_count")
+    _read_int(o["submit_seq"], 1, MAX_I63, "submit_seq")
+    side = _read_enum(o["side"], ("buy", "sell"), "side")
+    order_type = _read_enum(o["order_type"], tuple(sorted(ORDER_TYPES)), "order_type")
+    qty = _read_dec(o["qty"], "qty")
+    filled = _read_dec(o["filled_qty"], "filled_qty")
+    try:
+        remaining = sub(qty, filled)
+    except CracktraderError:
+        raise _invalid("qty - filled_qty out of range") from None
+    order = _Order(_read_id(o["order_id"], "order_id"))
+    order.venue = _read_id(o["venue"], "venue")
+    order.instrument = _read_id(o["instrument"], "instrument")
+    order.side = side
+    order.order_type = order_type
+    order.limit_price = _read_opt_dec(o["limit_price"], "limit_price")
+    order.stop_price = _read_opt_dec(o["stop_price"], "stop_price")
+    order.qty = qty
+    order.state = _read_state(o["state"])
+    order.filled = filled
+    order.remaining = remaining
+    # The core's own books stand in for the fills the checker never saw.
+    order.ledger_filled = filled
+    order.ledger_notional = _read_exact_int(o["fill_notional"], "fill_notional")
+    order.placed_bar_time = _read_opt_ts(o["placed_bar_time"], "placed_bar_time")
+    order.touched = _read_bool(o["triggered"], "triggered")
+    return order
+
+
+def _read_core_snapshot(snapshot: Any) -> _StagedState:
+    pairs = _exact(snapshot, CORE_SNAPSHOT_KEYS, "core_snapshot")
+    staged = _StagedState(pairs)
+    for item in _read_list(pairs["orders"], "orders"):
+        staged.push(_read_core_order(item))
+    for key, b in _nested_items(pairs["last_bar"], "last_bar"):
+        b = _exact(b, BAR_KEYS, "bar")
+        for name in ("open", "high", "low", "close", "volume"):
+            _read_dec(b[name], name)
+        _read_int(b["timeframe_ms"], 1, I128_MAX, "timeframe_ms")
+        staged.bar_times[key] = _read_int(b["time"], 0, MAX_I63, "bar time")
+    for _, p in _nested_items(pairs["last_price"], "last_price"):
+        p = _exact(p, ("time", "price"), "last_price")
+        _read_dec(p["price"], "price")
+        _read_int(p["time"], 0, MAX_I63, "price time")
+    _read_bool(pairs["kill_switch"], "kill_switch")
+    flags = _exact(pairs["risk_flags"], ("allow_short",), "risk_flags")
+    _read_bool(flags["allow_short"], "allow_short")
+    return staged

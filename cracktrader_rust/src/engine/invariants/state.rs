@@ -394,6 +394,14 @@ fn read_int(value: &Value, low: i128, high: i128, what: &str) -> Doc<i64> {
     }
 }
 
+/// An integer of at least `low` (any size an `i128` holds).
+fn check_int_from(value: &Value, low: i128, what: &str) -> Doc<()> {
+    match value {
+        Value::Int(i) if *i >= low => Ok(()),
+        _ => bad(&format!("{what} must be an integer >= {low}")),
+    }
+}
+
 fn read_opt_ts(value: &Value, what: &str) -> Doc<Option<i64>> {
     if value.is_null() {
         Ok(None)
@@ -703,7 +711,7 @@ fn read_core_order(item: &Value) -> Doc<ShadowOrder> {
     read_opt_id(field(o, "parent_order_id")?, "parent_order_id")?;
     read_opt_id(field(o, "oco_group")?, "oco_group")?;
     read_opt_dec(field(o, "avg_fill_price")?, "avg_fill_price")?;
-    read_int(field(o, "fill_count")?, 0, i128::MAX, "fill_count")?;
+    check_int_from(field(o, "fill_count")?, 0, "fill_count")?;
     read_int(field(o, "submit_seq")?, 1, MAX_I63, "submit_seq")?;
     let is_buy = match read_side(field(o, "side")?)? {
         Some(buy) => buy,
@@ -744,7 +752,7 @@ fn read_core_snapshot(value: &Value) -> Doc<Staged> {
         for name in ["open", "high", "low", "close", "volume"] {
             read_dec(field(b, name)?, name)?;
         }
-        read_int(field(b, "timeframe_ms")?, 1, i128::MAX, "timeframe_ms")?;
+        check_int_from(field(b, "timeframe_ms")?, 1, "timeframe_ms")?;
         read_int(field(b, "time")?, 0, MAX_I63, "bar time")
     })?;
     nested_times(field(pairs, "last_price")?, "last_price", |p| {
