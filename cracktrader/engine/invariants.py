@@ -921,7 +921,13 @@ class InvariantChecker:
                 order.stop_price = stop_price
         key = order.key()
         if t.to == "submitted" and key is not None:
-            order.placed_bar_time = self._bar_times.get(key)
+            # The bar current at placement (D-036): the newest bar of the order's
+            # instrument, or the bar of this step if it is newer (a bracket child
+            # activated by its parent's fill on another instrument's bar), D-336.
+            placed = self._bar_times.get(key)
+            if parsed.bar is not None and (placed is None or parsed.event_time > placed):
+                placed = parsed.event_time
+            order.placed_bar_time = placed
         if order.order_type == "stop_limit" and key is not None:
             book = self._stop_limits.setdefault(key, {})
             if t.to in TERMINAL:

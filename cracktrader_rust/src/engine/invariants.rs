@@ -519,6 +519,7 @@ impl InvariantChecker {
     ) {
         let place_id = input.place.as_ref().and(input.order_id.as_deref());
         let replace_id = input.replace.as_ref().and(input.order_id.as_deref());
+        let step_bar = input.bar.as_ref().map(|_| input.event_time);
         let mut moved: BTreeSet<&str> = BTreeSet::new();
         let mut created_now: BTreeSet<&str> = BTreeSet::new();
         for t in &result.transitions {
@@ -593,7 +594,7 @@ impl InvariantChecker {
                 found.emit(Code::AvgPriceMismatch, Some(oid));
             }
             let replace = if is_replace { input.replace.as_ref() } else { None };
-            self.shadow.adopt(index, t, is_replace, replace);
+            self.shadow.adopt(index, t, is_replace, replace, step_bar);
         }
         for oid in filled_now.iter().filter(|oid| !moved.contains(oid.as_str())) {
             found.emit(Code::FilledMismatch, Some(oid));

@@ -223,7 +223,15 @@ impl Shadow {
     }
 
     /// The shadow takes a transition's claims (already checked).
-    pub fn adopt(&mut self, index: usize, t: &Transition, is_replace: bool, replace: Option<&Replace>) {
+    /// `step_bar`: the time of this step's bar, when the step is one.
+    pub fn adopt(
+        &mut self,
+        index: usize,
+        t: &Transition,
+        is_replace: bool,
+        replace: Option<&Replace>,
+        step_bar: Option<i64>,
+    ) {
         let Some(order) = self.orders.get_mut(index) else { return };
         order.state = t.to;
         order.filled = t.filled;
@@ -241,7 +249,13 @@ impl Shadow {
         }
         let Some(key) = order.key() else { return };
         if t.to == State::Submitted {
-            order.placed_bar_time = self.bar_times.get(&key).copied();
+            // The bar current at placement (D-036): the newest bar of the order's
+            // instrument, or the bar of this step if it is newer (D-336).
+            let current = self.bar_times.get(&key).copied();
+            order.placed_bar_time = match (current, step_bar) {
+                (Some(current), Some(bar)) => Some(current.max(bar)),
+                (current, bar) => current.or(bar),
+            };
         }
         if order.order_type == Some(OrderType::StopLimit) {
             let book = self.stop_limits.entry(key).or_default();
