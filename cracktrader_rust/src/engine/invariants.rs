@@ -765,3 +765,132 @@ fn quantities_fit(t: &Transition) -> bool {
         _ => true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::strict_json::parse_str;
+
+    fn value(text: &str) -> Value {
+        parse_str(text).unwrap()
+    }
+
+    fn bar(seq: i64, time: i64, low: &str) -> String {
+        format!(
+            r#"{{"kind":"event","seq_id":{seq},"event_time":{time},"ingest_time":{time},"source":"market_data","venue":"v1","instrument":"BTC","event_type":"bar","payload":{{"open":"102","high":"103","low":"{low}","close":"102","volume":"1","timeframe_ms":60000}},"idempotency_key":null,"producer":0}}"#
+        )
+    }
+
+    const PLACE: &str = r#"{"kind":"intent","seq_id":2,"intent_type":"place_order","payload":{"intent_id":"i1","order_id":"o1","instrument":"BTC","venue":"v1","side":"buy","order_type":"limit","qty":"1","limit_price":"101","stop_price":null,"time_in_force":"gtc","expire_time":null,"parent_order_id":null,"oco_group":null,"strategy_id":"s"}}"#;
+
+    fn result(seq: i64, transitions: &str, fills: &str, cash: &str, positions: &str) -> String {
+        format!(
+            r#"{{"seq_id":{seq},"accepted":true,"code":"ok","transitions":[{transitions}],"fills":[{fills}],"cash_delta":"{cash}","position_deltas":[{positions}],"late":false,"diagnostics":[]}}"#
+        )
+    }
+
+    fn tr(from: &str, to: &str, filled: &str, remaining: &str, avg: &str) -> String {
+        format!(
+            r#"{{"order_id":"o1","from":{from},"to":"{to}","filled_qty":"{filled}","remaining_qty":"{remaining}","avg_fill_price":{avg},"reason":null}}"#
+        )
+    }
+
+    /// Simulated: bar, a buy limit 101, the next bar fills it at `price` (low `low`).
+    fn history(price: &str, cash: &str, low: &str) -> Vec<Value> {
+        let placed = [
+            tr("null", "created", "0", "1", "null"),
+            tr("\"created\"", "submitted", "0", "1", "null"),
+            tr("\"submitted\"", "accepted", "0", "1", "null"),
+        ]
+        .join(",");
+        let fill = format!(
+            r#"{{"order_id":"o1","fill_id":"o1:1","venue":"v1","instrument":"BTC","side":"buy","qty":"1","price":"{price}","fee":"0"}}"#
+        );
+        let position = r#"{"venue":"v1","instrument":"BTC","size_delta":"1","realized_pnl_delta":"0"}"#;
+        let filled = tr("\"accepted\"", "filled", "1", "0", &format!("\"{price}\""));
+        [
+            (bar(1, 60_000, "95"), result(1, "", "", "0", "")),
+            (PLACE.to_owned(), result(2, &placed, "", "0", "")),
+            (bar(3, 120_000, low), result(3, &filled, &fill, cash, position)),
+        ]
+        .into_iter()
+        .map(|(input, result)| value(&format!(r#"{{"input":{input},"result":{result}}}"#)))
+        .collect()
+    }
+
+    fn run(steps: &[Value]) -> Vec<(Code, Option<i64>, Option<String>)> {
+        let mut checker = InvariantChecker::new(None, None).unwrap();
+        steps.iter().flat_map(|step| checker.apply(step)).map(|v| (v.code, v.seq_id, v.order_id)).collect()
+    }
+
+    #[test]
+    fn a_clean_history_has_no_violation() {
+        assert_eq!(run(&history("101", "-101", "99")), vec![]);
+    }
+
+    #[test]
+    fn fill_realism_and_ledger_are_checked() {
+        let o1 = Some("o1".to_owned());
+        assert_eq!(run(&history("101", "-101", "101.5")), vec![(Code::FillOutsideBar, Some(3), o1.clone())]);
+        assert_eq!(run(&history("102", "-102", "99")), vec![(Code::LimitPriceViolated, Some(3), o1.clone())]);
+        assert_eq!(run(&history("101", "-100", "99")), vec![(Code::CashMismatch, Some(3), o1)]);
+    }
+
+    #[test]
+    fn refused_and_unreadable_steps() {
+        let mut checker = InvariantChecker::new(None, None).unwrap();
+        let before = checker.state_hash();
+        let refused = value(
+            r#"{"input":null,"result":{"seq_id":null,"accepted":false,"code":"invalid_payload","transitions":[],"fills":[],"cash_delta":"1","position_deltas":[],"late":false,"diagnostics":[]}}"#,
+        );
+        let found = checker.apply(&refused);
+        assert_eq!(found.iter().map(|v| v.code).collect::<Vec<_>>(), vec![Code::RefusedWithEffects]);
+        assert_eq!(checker.state_hash(), before);
+        let found = checker.apply(&value("[1]"));
+        assert_eq!(found, vec![Violation { code: Code::MalformedStep, seq_id: None, order_id: None }]);
+        let out = checker.apply_jsonl(b"{nope\n[]\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "[{\"code\":\"malformed_step\",\"order_id\":null,\"seq_id\":null}]\n\
+             [{\"code\":\"malformed_step\",\"order_id\":null,\"seq_id\":null}]\n"
+        );
+    }
+
+    #[test]
+    fn snapshot_round_trips_and_bad_ones_are_refused() {
+        let mut checker = InvariantChecker::new(None, Some(CodeSet::from_names(["cash_mismatch"]).unwrap())).unwrap();
+        for step in history("101", "-101", "99") {
+            checker.apply(&step);
+        }
+        let snapshot = checker.snapshot();
+        let mut copy = InvariantChecker::new(None, None).unwrap();
+        copy.restore(&snapshot).unwrap();
+        assert_eq!(copy.state_hash(), checker.state_hash());
+        assert_eq!(copy.enabled().names(), vec!["cash_mismatch"]);
+        let Value::Object(mut pairs) = snapshot else { panic!("an object") };
+        pairs.retain(|(key, _)| key != "cash");
+        assert!(copy.restore(&Value::Object(pairs)).is_err());
+        assert_eq!(copy.state_hash(), checker.state_hash());
+    }
+
+    #[test]
+    fn codes_and_config() {
+        assert_eq!(Code::ALL.len(), CodeSet::all().names().len());
+        for code in Code::ALL {
+            assert_eq!(Code::parse(code.as_str()), Some(code));
+        }
+        assert!(CodeSet::from_names(["nope"]).is_err());
+        assert!(InvariantChecker::new(Some(&value(r#"{"mode":"paper"}"#)), None).is_err());
+        assert!(InvariantChecker::new(Some(&value(r#"{"commission_rate":"-1"}"#)), None).is_err());
+        assert!(InvariantChecker::new(Some(&value("[]")), None).is_err());
+    }
+
+    #[test]
+    fn position_accounting_follows_section_7() {
+        // long 2 @ 10, sell 3 @ 12: realize 4, flip to short 1 opened at 12
+        let (size, avg, realized, pnl) = apply_fill_to_position((2_000_000_000, 10_000_000_000, 0), -3_000_000_000, 12_000_000_000).unwrap();
+        assert_eq!((size, avg, realized, pnl), (-1_000_000_000, 12_000_000_000, 4_000_000_000, 4_000_000_000));
+        assert!(apply_fill_to_position((0, 0, 0), 0, 1).is_err()); // 0 / 0: an overflow, never a panic
+        assert!(apply_fill_to_position((i128::MIN, 0, 0), -1, 1).is_err());
+    }
+}
