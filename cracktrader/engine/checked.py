@@ -60,25 +60,33 @@ class CheckedCore:
 
     @property
     def backend(self) -> str:
+        """The wrapped core's backend token."""
         return self.core.backend
 
     def __getattr__(self, name: str) -> Any:
-        # Only called for names not found on the wrapper itself.
-        return getattr(self.__dict__["core"], name)
+        # Only called for names not found on the wrapper itself (and, during copying
+        # or unpickling, before ``core`` is set: then it is simply missing).
+        core = self.__dict__.get("core")
+        if core is None:
+            raise AttributeError(name)
+        return getattr(core, name)
 
     # -------------------------------------------------------------- protocol
     def apply(self, obj: Any) -> dict[str, Any]:
+        """The core's ``apply``, then the checker on that step."""
         result = self.core.apply(obj)
         self._check([(obj, result)])
         return result
 
     def apply_batch(self, inputs: Iterable[Any]) -> list[dict[str, Any]]:
+        """The core's ``apply_batch``, then the checker on every step of it."""
         inputs = list(inputs)
         results = self.core.apply_batch(inputs)
         self._check(zip(inputs, results))
         return results
 
     def apply_jsonl(self, data: bytes) -> bytes:
+        """The core's ``apply_jsonl``; input and output lines are paired for the checker."""
         out = self.core.apply_jsonl(data)
         inputs = loads_lines(bytes(data))
         results = loads_lines(out)
@@ -88,6 +96,7 @@ class CheckedCore:
         return out
 
     def snapshot(self) -> dict[str, Any]:
+        """The core's snapshot (the checker's own is ``checker.snapshot()``)."""
         return self.core.snapshot()
 
     def restore(self, snapshot: dict[str, Any]) -> None:
@@ -96,6 +105,7 @@ class CheckedCore:
         self.checker.load_core_snapshot(snapshot)
 
     def state_hash(self) -> str:
+        """The core's state hash."""
         return self.core.state_hash()
 
     # -------------------------------------------------------------- checking

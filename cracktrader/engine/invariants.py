@@ -310,6 +310,7 @@ class _Result:
         self.late = _bool(_get(obj, "late"))
 
     def has_effects(self) -> bool:
+        """Any transition, fill, cash or position delta."""
         return bool(self.transitions or self.fills or self.cash_delta != 0 or self.position_deltas)
 
 
@@ -626,6 +627,7 @@ class InvariantChecker:
         return self.apply({"input": input, "result": result})
 
     def apply_batch(self, steps: Iterable[Any]) -> list[list[dict[str, Any]]]:
+        """Check many steps in order; one violation list per step."""
         apply = self.apply
         return [apply(step) for step in steps]
 
@@ -1000,6 +1002,7 @@ class InvariantChecker:
         return violations.items
 
     def state_hash(self) -> str:
+        """Lower-case hex SHA-256 of the canonical snapshot."""
         return state_hash(self.snapshot())
 
 

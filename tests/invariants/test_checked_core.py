@@ -172,3 +172,24 @@ def test_restore_starts_the_checker_from_the_snapshot(checked_core, mode):
     assert second.state_hash() == first.state_hash()
     assert second.violations == [] and first.violations == []
     assert second.check_snapshot() == []
+
+
+def test_a_checked_core_can_be_copied():
+    checked = build_core("python", config=SIM, check_invariants="record")
+    items = inputs()
+    checked.apply(items[0])
+    checked.apply(items[1])
+    twin = copy.deepcopy(checked)
+    assert twin.apply(items[2]) == checked.apply(items[2])
+    assert twin.state_hash() == checked.state_hash()
+    assert twin.checker.state_hash() == checked.checker.state_hash()
+    assert twin.violations == checked.violations == []
+
+
+def test_check_snapshot_catches_books_that_drift():
+    checked = build_core("python", config=SIM, check_invariants="record")
+    for item in inputs():
+        checked.apply(item)
+    checked.core.cash += 1  # the core's books move without a fill
+    assert checked.check_snapshot() == [violation("cash_mismatch", 3)]
+    assert checked.violations == [violation("cash_mismatch", 3)]
