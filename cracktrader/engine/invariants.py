@@ -627,7 +627,10 @@ class InvariantChecker:
         return self.apply({"input": input, "result": result})
 
     def apply_batch(self, steps: Iterable[Any]) -> list[list[dict[str, Any]]]:
-        """Check many steps in order; one violation list per step."""
+        """Check many steps in order; one violation list per step. The steps are
+        collected first (as the Rust binding converts them), so an iterator that fails
+        midway changes nothing."""
+        steps = list(steps)
         apply = self.apply
         return [apply(step) for step in steps]
 

@@ -8,36 +8,12 @@ invariant checker after every step and raise ``InvariantViolation`` at once.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from cracktrader.backend import RUST, native, rust_available
+from cracktrader.backend import RUST
 from cracktrader.engine import build_core
 
-REQUIRE_RUST_ENV = "CRACKTRADER_REQUIRE_RUST"
-
-
-def require_rust() -> None:
-    """Skip when the Rust extension is missing, or fail when the environment requires it."""
-    if rust_available():
-        return
-    message = 'the Rust extension cracktrader._native is not built (pip install -e ".[dev]")'
-    if os.environ.get(REQUIRE_RUST_ENV) == "1":
-        pytest.fail(f"{message}, and {REQUIRE_RUST_ENV}=1 requires it", pytrace=False)
-    pytest.skip(message)
-
-
-def require_rust_core() -> None:
-    """The rust *core* is a separate port (issue 5); until it is in the build, tests
-    that drive it skip, unless the environment requires Rust (then they fail)."""
-    require_rust()
-    if hasattr(native(), "Core"):
-        return
-    message = "cracktrader._native has no Core yet (the Rust core port is not merged)"
-    if os.environ.get(REQUIRE_RUST_ENV) == "1":
-        pytest.fail(f"{message}, and {REQUIRE_RUST_ENV}=1 requires it", pytrace=False)
-    pytest.skip(message)
+from invariant_support import require_rust, require_rust_core
 
 
 @pytest.fixture(params=["python", "rust"])

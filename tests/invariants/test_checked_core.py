@@ -13,8 +13,8 @@ from cracktrader.engine.checked import ENV_VAR, CheckedCore
 from cracktrader.engine.core import Core
 from cracktrader.engine.errors import InvalidConfig, InvariantViolation
 
-from history import sim_base, violation
-from streams import StreamGenerator
+from inv_history import sim_base, violation
+from inv_streams import StreamGenerator
 
 SIM = {"mode": "simulated"}
 

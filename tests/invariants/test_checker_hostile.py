@@ -11,8 +11,8 @@ from cracktrader.engine import build_invariant_checker
 from cracktrader.engine.canonical import canonical_bytes
 from cracktrader.engine.errors import CracktraderError
 
-from conftest import require_rust
-from history import sim_base
+from invariant_support import require_rust
+from inv_history import sim_base
 
 HUGE = "9" * 10_000_000
 

@@ -14,8 +14,8 @@ from cracktrader.engine.errors import InvalidConfig, InvalidPayload
 from cracktrader.engine.invariants import CODES
 from cracktrader.engine.validation import problems
 
-from history import MINUTE, bar, ext_base, res, sim_base, step, violation
-from streams import cached_history as run_history
+from inv_history import MINUTE, bar, ext_base, res, sim_base, step, violation
+from inv_streams import cached_history as run_history
 
 
 def test_factory_gives_the_backend_asked_for(backend):

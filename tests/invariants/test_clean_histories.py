@@ -14,7 +14,7 @@ import pytest
 from cracktrader.engine import build_core, build_invariant_checker
 from cracktrader.engine.canonical import canonical_bytes
 
-from streams import StreamGenerator, run_history
+from inv_streams import StreamGenerator, run_history
 
 SEEDS = [11, 22, 33]
 STEPS = 2000

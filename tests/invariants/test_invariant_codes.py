@@ -14,7 +14,7 @@ import pytest
 from cracktrader.engine import build_core, build_invariant_checker
 from cracktrader.engine.invariants import CODES
 
-from history import (
+from inv_history import (
     MINUTE,
     bar,
     cancel,

@@ -15,8 +15,8 @@ from cracktrader.engine import strict_json
 from cracktrader.engine.canonical import canonical_bytes
 from cracktrader.engine.errors import InvalidPayload
 
-from conftest import require_rust
-from streams import cached_history, corrupt
+from invariant_support import require_rust
+from inv_streams import cached_history, corrupt
 
 pytestmark = pytest.mark.parity
 

@@ -29,8 +29,8 @@ from hypothesis.stateful import (
 from cracktrader.backend import rust_available
 from cracktrader.engine import build_core, build_invariant_checker
 
-from conftest import require_rust_core
-from streams import event, intent
+from invariant_support import require_rust_core
+from inv_streams import event, intent
 
 NANO = Fraction(1, 10**9)
 MINUTE = 60_000

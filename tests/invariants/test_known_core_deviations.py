@@ -17,7 +17,7 @@ import pytest
 
 from cracktrader.engine import build_core
 
-from history import MINUTE, bar, place
+from inv_history import MINUTE, bar, place
 
 LATE = {"mode": "simulated", "late_policy": "accept"}
 KNOWN = pytest.mark.xfail(strict=True, reason="core activates bracket children with the activating bar's time (D-336)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams import event, intent
+from inv_streams import event, intent
 
 VENUE, INSTRUMENT = "v1", "BTC"
 MINUTE = 60_000
