@@ -336,13 +336,19 @@ class _Input:
     def __init__(self, obj: Any) -> None:
         obj = _obj(obj)
         kind = _get(obj, "kind")
+        self.kind = ""
+        self.type = ""
         self.seq_id = _int(_get(obj, "seq_id"), 1, MAX_I63)
-        self.event_time = None
-        self.stream = None
-        self.venue = self.instrument = None
-        self.key = None
-        self.order_id = None
-        self.bar = self.fill = self.place = self.replace = None
+        self.event_time: int = 0
+        self.stream: tuple[str, str | None, str | None, int] | None = None
+        self.venue: str | None = None
+        self.instrument: str | None = None
+        self.key: str | None = None
+        self.order_id: str | None = None
+        self.bar: tuple[int, int, int, int] | None = None
+        self.fill: tuple[str, int, int, int | None] | None = None
+        self.place: tuple[str, str, str, str, int, int | None, int | None] | None = None
+        self.replace: tuple[int | None, int | None, int | None] | None = None
         if kind == "event":
             self.kind = "event"
             self._event(obj)
@@ -447,15 +453,19 @@ class _Order:
 
     def __init__(self, order_id: str) -> None:
         self.order_id = order_id
-        self.venue = self.instrument = self.side = self.order_type = None
-        self.limit_price = self.stop_price = None
-        self.qty = None
+        self.venue: str | None = None
+        self.instrument: str | None = None
+        self.side: str | None = None
+        self.order_type: str | None = None
+        self.limit_price: int | None = None
+        self.stop_price: int | None = None
+        self.qty: int | None = None
         self.state = "created"
         self.filled = 0
         self.remaining = 0
         self.ledger_filled = 0
         self.ledger_notional = 0
-        self.placed_bar_time = None
+        self.placed_bar_time: int | None = None
         self.touched = False
 
     def key(self) -> tuple[str, str] | None:
