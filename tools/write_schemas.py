@@ -26,12 +26,15 @@ NORMALIZER_CODES = ["missing_field", "unsupported_payload", "invalid_timestamp"]
 TRANSITION_REASONS = [
     "insufficient_cash", "time_in_force", "oco", "parent_ended", "parent_filled", "expire_time",
 ]
+# Order = docs/invariants.md; the checker reports them under these names (both backends).
 INVARIANT_CODES = [
-    "seq_not_monotonic", "fill_before_accept", "terminal_state_changed",
-    "filled_decreased", "remaining_increased", "cash_mismatch", "position_mismatch",
-    "fees_mismatch", "idempotency_reused", "event_time_regressed", "fill_outside_bar",
+    "malformed_step", "refused_with_effects", "seq_not_monotonic", "seq_mismatch",
+    "event_time_regressed", "idempotency_reused", "false_duplicate", "fill_before_accept",
+    "terminal_state_changed", "state_mismatch", "illegal_transition", "filled_decreased",
+    "remaining_increased", "qty_changed", "overfilled", "filled_mismatch",
+    "avg_price_mismatch", "fill_mismatch", "fees_mismatch", "cash_mismatch",
+    "position_mismatch", "negative_cash", "ledger_overflow", "fill_outside_bar",
     "limit_price_violated", "stop_not_triggered", "filled_on_placement_bar",
-    "overfilled", "illegal_transition",
 ]
 FEED_CODES = [
     "trade_out_of_order_dropped", "missing_field", "invalid_number", "numeric_overflow",
@@ -274,6 +277,38 @@ def build():
             "risk_flags": obj({"allow_short": {"type": "boolean"}}),
         }),
         "$defs": {"config": config, "order": order, "position": position, "bar": bar, "price_at": price_at},
+    })
+
+    shadow_order = obj({
+        "order_id": ID, "venue": ID_OR_NULL, "instrument": ID_OR_NULL,
+        "side": {"anyOf": [ref("common", "side"), {"type": "null"}]},
+        "order_type": {"enum": ["market", "limit", "stop", "stop_limit", None]},
+        "limit_price": DEC_OR_NULL, "stop_price": DEC_OR_NULL,
+        "qty": {"anyOf": [DEC, {"type": "null"}], "description": "null when unknown (overflow)"},
+        "state": STATE, "filled_qty": DEC, "remaining_qty": DEC,
+        "ledger_filled": DEC,
+        "ledger_notional": {"type": "string", "pattern": whole(r"0|-?[1-9][0-9]*"),
+                            "description": "sum of fill qty x price raws, exact (scale 10^18)"},
+        "placed_bar_time": TS_OR_NULL, "touched": {"type": "boolean"},
+    })
+    schemas["invariant_snapshot"] = doc("invariant_snapshot", "The invariant checker's shadow state", {
+        **obj({
+            "schema_version": {"const": 1},
+            "config": {"$ref": "core_snapshot.json#/$defs/config"},
+            "enabled": {"type": "array", "items": ref("codes", "invariant_code"), "uniqueItems": True,
+                        "description": "sorted"},
+            "last_seq_id": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807},
+            "cash": DEC, "fees_paid": DEC,
+            "positions": nested({"$ref": "core_snapshot.json#/$defs/position"}),
+            "orders": {"type": "array", "items": {"$ref": "#/$defs/order"},
+                       "description": "in creation order"},
+            "applied_keys": {"type": "array", "items": {"type": "string"}, "uniqueItems": True,
+                             "description": "sorted"},
+            "bar_times": nested(TS),
+            "stream_times": {"type": "object", "additionalProperties": TS,
+                             "description": "canonical JSON of [source, venue, instrument, producer]"},
+        }),
+        "$defs": {"order": shadow_order},
     })
 
     schemas["checkpoint"] = doc("checkpoint", "Checkpoint v1: everything needed to resume a run", obj({

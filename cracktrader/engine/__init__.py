@@ -15,13 +15,34 @@ from typing import Any
 import cracktrader.backend as _backend
 
 
-def build_core(backend: str | None = None, config: dict[str, Any] | None = None, **options: Any):
-    """A deterministic core (state machine, accounting, matching, snapshots)."""
+def build_core(
+    backend: str | None = None,
+    config: dict[str, Any] | None = None,
+    *,
+    check_invariants: bool | str | None = None,
+    **options: Any,
+):
+    """A deterministic core (state machine, accounting, matching, snapshots).
+
+    ``check_invariants``: ``"raise"`` (or True) / ``"record"`` wraps the core so an
+    invariant checker of the same backend sees every step (``engine/checked.py``,
+    D-330); None (the default) follows ``CRACKTRADER_CHECK_INVARIANTS``, itself off
+    when unset; False is off whatever the environment says.
+    """
+    from cracktrader.engine.checked import resolve_mode
+
+    mode = resolve_mode(check_invariants)
     if _backend.resolve_backend(backend) == _backend.PYTHON:
         from cracktrader.engine.core import Core
 
-        return Core(config, **options)
-    return _backend.native_component("Core")(config, **options)
+        core = Core(config, **options)
+    else:
+        core = _backend.native_component("Core")(config, **options)
+    if mode is None:
+        return core
+    from cracktrader.engine.checked import CheckedCore
+
+    return CheckedCore(core, build_invariant_checker(backend, config=config), mode)
 
 
 def build_sequencer(backend: str | None = None, **options: Any):

@@ -42,6 +42,20 @@ class BackendUnavailable(CracktraderError, RuntimeError):
     code = "backend_unavailable"
 
 
+class InvariantViolation(CracktraderError, AssertionError):
+    """A checked core (``build_core(..., check_invariants="raise")``) saw a step break an
+    invariant. Raised after the call completed (core and checker stay in step);
+    ``violations`` holds the violation dicts, ``steps`` the ``{input, result}`` steps
+    that produced them (docs/decisions.md D-331)."""
+
+    code = "invariant_violation"
+
+    def __init__(self, message: str = "", *, violations=(), steps=()) -> None:
+        super().__init__(message)
+        self.violations = list(violations)
+        self.steps = list(steps)
+
+
 ERROR_CLASSES = {
     cls.code: cls
     for cls in (InvalidPayload, InvalidNumber, NumericOverflow, InvalidConfig, BackendUnavailable)

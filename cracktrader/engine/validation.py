@@ -32,6 +32,7 @@ CONTRACTS = (
     "sequencer_snapshot",
     "normalizer_outcome",
     "normalizer_snapshot",
+    "invariant_snapshot",
 )
 SUPPORT = ("codes", "common")
 
@@ -104,3 +105,4 @@ validate_sequencer_result = _entry("sequencer_result")
 validate_sequencer_snapshot = _entry("sequencer_snapshot")
 validate_normalizer_outcome = _entry("normalizer_outcome")
 validate_normalizer_snapshot = _entry("normalizer_snapshot")
+validate_invariant_snapshot = _entry("invariant_snapshot")

@@ -180,11 +180,32 @@ NORMALIZER_SNAPSHOT = {"schema_version": 1, "outcomes": {
     "ok": 3, "invalid_payload": 0, "invalid_number": 1, "numeric_overflow": 0, "missing_field": 2,
     "unsupported_payload": 0, "invalid_timestamp": 0}}
 
+# The invariant checker's shadow state after one buy of 2 at 100 (commission 0.001).
+INVARIANT_ORDER = {
+    "order_id": "o-1", "venue": "binance", "instrument": "BTC/USDT", "side": "buy", "order_type": "limit",
+    "limit_price": "100", "stop_price": None, "qty": "2", "state": "filled", "filled_qty": "2",
+    "remaining_qty": "0", "ledger_filled": "2", "ledger_notional": "200000000000000000000",
+    "placed_bar_time": T0, "touched": True,
+}
+INVARIANT_SNAPSHOT = {
+    "schema_version": 1,
+    "config": {"mode": "simulated", "starting_cash": "1000", "commission_rate": "0.001", "late_policy": "reject",
+               "max_order_qty": None, "max_notional": None, "allow_short": True},
+    "enabled": ["cash_mismatch", "fill_outside_bar", "seq_not_monotonic"],
+    "last_seq_id": 3, "cash": "799.8", "fees_paid": "0.2",
+    "positions": {"binance": {"BTC/USDT": {"size": "2", "avg_price": "100", "realized_pnl": "0"}}},
+    "orders": [INVARIANT_ORDER], "applied_keys": ["intent:i-1"],
+    "bar_times": {"binance": {"BTC/USDT": T0 + 60_000}},
+    "stream_times": {'["market_data","binance","BTC/USDT",0]': T0 + 60_000},
+}
+
 VALID = [
     *[("engine_event", event(name)) for name in PAYLOADS],
     ("normalizer_outcome", NORMALIZED),
     ("normalizer_outcome", {"accepted": False, "code": "missing_field", "field": "/payload/timestamp", "events": []}),
     ("normalizer_snapshot", NORMALIZER_SNAPSHOT),
+    ("invariant_snapshot", INVARIANT_SNAPSHOT),
+    ("invariant_snapshot", {**INVARIANT_SNAPSHOT, "orders": [], "positions": {}, "enabled": []}),
     ("sequencer_result", SEQUENCER_RESULT),
     ("sequencer_result", {"accepted": False, "code": "invalid_payload", "events": [], "results": [],
                           "diagnostics": [{"code": "invalid_payload", "field": ""}]}),
@@ -229,6 +250,9 @@ def test_valid_documents(contract, document):
 
 
 INVALID = [
+    ("invariant_snapshot", {**INVARIANT_SNAPSHOT, "enabled": ["no_such_invariant"]}, "/enabled/0"),
+    ("invariant_snapshot", {**INVARIANT_SNAPSHOT, "orders": [{**INVARIANT_ORDER, "ledger_notional": "1.5"}]},
+     "/orders/0/ledger_notional"),
     ("normalizer_outcome", {**NORMALIZED, "field": "/payload/price"}, "/field"),
     ("normalizer_outcome", {"accepted": False, "code": "ok", "field": "/payload", "events": []}, "/code"),
     ("normalizer_snapshot", {**NORMALIZER_SNAPSHOT, "outcomes": {**NORMALIZER_SNAPSHOT["outcomes"], "ok": -1}},

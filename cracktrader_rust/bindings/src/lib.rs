@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod canonical;
 mod convert;
 mod errors;
+mod invariants;
 mod normalizer;
 mod numbers;
 mod sequencer;
@@ -24,5 +25,6 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     numbers::register(m)?;
     canonical::register(m)?;
     sequencer::register(m)?;
+    invariants::register(m)?;
     Ok(())
 }

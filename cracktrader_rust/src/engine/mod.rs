@@ -1,6 +1,7 @@
 //! Twin of `cracktrader/engine/`.
 pub mod canonical;
 pub mod errors;
+pub mod invariants;
 pub mod normalizer;
 pub mod numbers;
 pub mod sequencer;
