@@ -141,6 +141,15 @@ class Core:
                 if order.state not in TERMINAL:
                     yield order
 
+    def _activation_bar_time(self, child: Order, bar_time: int | None) -> int | None:
+        """The bar a bracket child counts as placed on (D-036, D-342): the newer of the
+        bar being matched (not yet recorded as current) and its own instrument's current
+        bar, so a late or lagging bar can never fill it on older data."""
+        current = self.last_bar_time((child.venue, child.instrument))
+        if bar_time is None:
+            return current
+        return bar_time if current is None else max(bar_time, current)
+
     def last_bar_time(self, key: tuple[str, str]) -> int | None:
         bar = self.last_bar.get(key)
         return None if bar is None else bar[0]
@@ -314,10 +323,7 @@ class Core:
                 for child_id in self.children.get(order.order_id, ()):
                     child = self.orders[child_id]
                     if child.state == CREATED:
-                        child_bar = bar_time if bar_time is not None else self.last_bar_time(
-                            (child.venue, child.instrument)
-                        )
-                        self.submit(child, result, "parent_filled", child_bar)
+                        self.submit(child, result, "parent_filled", self._activation_bar_time(child, bar_time))
             elif state in ENDED_INCOMPLETE:
                 for child_id in self.children.get(order.order_id, ()):
                     child = self.orders[child_id]

@@ -76,13 +76,9 @@ class CheckedCoreMachine(RuleBasedStateMachine):
         cash=st.sampled_from(["500", "100000"]),
         rate=st.sampled_from(["0", "0.001"]),
         allow_short=st.booleans(),
+        late_policy=st.sampled_from(["accept", "reject"]),
     )
-    def setup(self, mode, cash, rate, allow_short):
-        # Late bars are applied (late_policy accept) only in external mode: in simulated
-        # mode a late bar can fill a bracket child on a bar older than the one current
-        # when it was activated, a known core deviation from D-036 pinned by the strict
-        # xfail in test_known_core_deviations.py (D-336). Under reject they are refused.
-        late_policy = "accept" if mode == "external" else "reject"
+    def setup(self, mode, cash, rate, allow_short, late_policy):
         self.config = {"mode": mode, "starting_cash": cash, "commission_rate": rate, "allow_short": allow_short,
                        "late_policy": late_policy}
         self.core = build_core(self.backend, config=self.config, check_invariants="raise")

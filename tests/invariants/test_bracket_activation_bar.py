@@ -1,4 +1,4 @@
-"""Core behaviour the checker flags, kept as strict xfails until the core is fixed.
+"""Core behaviour the checker once flagged, kept as regression tests (fixed, D-342).
 
 Found by the stateful test. ``Core.settle`` activates a bracket child with the time
 of the bar being matched (``child_bar = bar_time``), not with the current bar of the
@@ -34,7 +34,6 @@ def on(item, instrument):
     return item
 
 
-@KNOWN
 def test_child_of_a_parent_filled_on_a_late_bar():
     core = build_core("python", config=LATE, check_invariants="record")
     core.apply(bar(1, MINUTE, "110", "111", "109", "110"))
@@ -47,7 +46,6 @@ def test_child_of_a_parent_filled_on_a_late_bar():
     assert core.violations == []
 
 
-@KNOWN
 def test_child_on_an_instrument_ahead_of_its_parents():
     core = build_core("python", config=LATE, check_invariants="record")
     core.apply(on(bar(1, 5 * MINUTE, "100", "101", "99", "100"), "ETH"))
