@@ -28,10 +28,13 @@ INVARIANT_CODES = [
     "limit_price_violated", "stop_not_triggered", "filled_on_placement_bar",
     "overfilled", "illegal_transition",
 ]
+# Feed counters (docs/feeds.md, D-203/D-204): reasons a tick, row or frame was dropped,
+# plus the reorder buffer's replaced duplicates.
 FEED_CODES = [
     "trade_out_of_order_dropped", "missing_field", "invalid_number", "numeric_overflow",
     "invalid_timestamp", "invalid_side", "not_an_object", "not_a_row", "invalid_json",
-    "duplicate_candle_replaced",
+    "duplicate_candle_replaced", "trade_duplicate_dropped", "invalid_trade_id",
+    "volume_overflow_dropped", "invalid_frame", "exchange_error",
 ]
 STATES = [
     "created", "submitted", "accepted", "partially_filled", "filled", "cancel_pending",

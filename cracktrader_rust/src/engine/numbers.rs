@@ -233,8 +233,45 @@ pub fn parse_value(value: &Value) -> NumResult {
     }
 }
 
+/// Below this magnitude an f64's spacing (ulp) is finer than 10^-9 and `value x 10^9`
+/// stays below 2^53, the conditions of the fast path in `parse_f64`.
+const FAST_F64_LIMIT: f64 = 8_388_608.0; // 2^23
+
 /// A finite float goes through its shortest round-trip digits (`{:e}` is shortest).
 pub fn parse_f64(value: f64) -> NumResult {
+    if !value.is_finite() {
+        return Err(NumError::Invalid);
+    }
+    if let Some(raw) = fast_f64(value) {
+        return Ok(raw);
+    }
+    parse_f64_digits(value)
+}
+
+/// Exact shortcut for the common case (prices and amounts with at most 9 decimals):
+/// when `|value| < 2^23` at most one multiple of 10^-9 lies in the value's round-trip
+/// interval, because the interval is narrower than 10^-9. If `n x 10^-9` (n = the
+/// nearest integer to `value x 10^9`) reads back as `value`, it is that multiple; the
+/// shortest round-trip digits then have at most 9 decimals (else the multiple would be
+/// shorter), lie in the same interval, and so equal `n x 10^-9`: exactly what the
+/// digit path yields. Any other case takes the digit path.
+fn fast_f64(value: f64) -> Option<Raw> {
+    // `value` is finite here (checked by the caller)
+    if value.abs() >= FAST_F64_LIMIT {
+        return None;
+    }
+    let scaled = (value * 1e9).round();
+    // |scaled| < 2^23 x 10^9 < 2^53: the integer and the division below are exact
+    // inputs, and IEEE division rounds `scaled / 10^9` correctly, as parsing would.
+    #[allow(clippy::cast_possible_truncation)]
+    let raw = scaled as i64;
+    #[allow(clippy::cast_precision_loss)]
+    let back = raw as f64 / 1e9;
+    (back == value).then_some(Raw::from(raw))
+}
+
+/// The reference path: format the shortest digits, then parse them.
+pub fn parse_f64_digits(value: f64) -> NumResult {
     if !value.is_finite() {
         return Err(NumError::Invalid);
     }
@@ -363,6 +400,41 @@ mod tests {
         assert_eq!(parse_f64(-0.0), Ok(0));
         assert_eq!(parse_f64(f64::NAN), Err(NumError::Invalid));
         assert_eq!(parse_f64(1e-20), Ok(0));
+    }
+
+    #[test]
+    fn float_fast_path_equals_the_digit_path() {
+        // A small deterministic generator (no rand crate): xorshift over bit patterns and
+        // over decimal-looking values, the shapes prices and amounts take.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut checked = 0u32;
+        for _ in 0..400_000 {
+            let bits = next();
+            let candidates = [
+                f64::from_bits(bits),
+                (bits % 10_000_000_000) as f64 / 1e4,
+                (bits % 1_000_000_000_000) as f64 / 1e9,
+                -((bits % 100_000_000) as f64) / 1e8,
+                (bits % 8_388_608) as f64 + 0.5,
+                ((bits % 1_000_000) as f64) * 1e-12,
+            ];
+            for value in candidates {
+                if value.is_finite() {
+                    assert_eq!(parse_f64(value), parse_f64_digits(value), "{value:e}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 2_000_000);
+        for value in [8_388_607.999_999_999, 0.000_000_000_5, 0.000_000_001_5, -2.5e-9, 1e-9, 5e-324] {
+            assert_eq!(parse_f64(value), parse_f64_digits(value), "{value:e}");
+        }
     }
 
     #[test]

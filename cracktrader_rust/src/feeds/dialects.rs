@@ -1,0 +1,354 @@
+//! Twin of `cracktrader/feeds/dialects.py`: where the fields of a trade or OHLCV row sit
+//! in each venue's payload, and how a frame holds its items (D-201). The tables must
+//! equal the Python ones; `describe()` renders them for that comparison.
+
+use super::codes::FeedCode;
+use super::fields::{Side, TsUnit};
+use crate::engine::value::Value;
+
+/// A field's place in an item: an object key or a row position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Name(&'static str),
+    Index(usize),
+}
+
+/// How a frame holds its items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    Array,
+    ArrayOrObject,
+    Path(&'static [&'static str]),
+    Kraken,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    Object,
+    Row,
+}
+
+#[derive(Debug)]
+pub struct TradeLayout {
+    pub name: &'static str,
+    pub root: Root,
+    pub item: ItemKind,
+    pub timestamp: Key,
+    pub timestamp_unit: TsUnit,
+    pub price: Key,
+    pub amount: Key,
+    pub side: Option<Key>,
+    pub side_map: &'static [(&'static str, Side)],
+    pub trade_id: Option<Key>,
+}
+
+#[derive(Debug)]
+pub struct OhlcvLayout {
+    pub name: &'static str,
+    pub root: Root,
+    pub item: ItemKind,
+    pub timestamp: Key,
+    pub timestamp_unit: TsUnit,
+    pub open: Key,
+    pub high: Key,
+    pub low: Key,
+    pub close: Key,
+    pub volume: Key,
+    pub trade_count: Option<Key>,
+}
+
+const BUY_SELL: &[(&str, Side)] = &[("buy", Side::Buy), ("sell", Side::Sell)];
+
+/// CCXT unified trades: the layout of `apply` and of lists of dicts by default.
+pub static CCXT_TRADES: TradeLayout = TradeLayout {
+    name: "ccxt",
+    root: Root::ArrayOrObject,
+    item: ItemKind::Object,
+    timestamp: Key::Name("timestamp"),
+    timestamp_unit: TsUnit::Ms,
+    price: Key::Name("price"),
+    amount: Key::Name("amount"),
+    side: Some(Key::Name("side")),
+    side_map: BUY_SELL,
+    trade_id: Some(Key::Name("id")),
+};
+
+pub static TRADE_LAYOUTS: [&TradeLayout; 5] = [
+    &CCXT_TRADES,
+    &TradeLayout {
+        name: "bitstamp",
+        root: Root::Array,
+        item: ItemKind::Object,
+        timestamp: Key::Name("date"),
+        timestamp_unit: TsUnit::S,
+        price: Key::Name("price"),
+        amount: Key::Name("amount"),
+        side: Some(Key::Name("type")),
+        side_map: &[("0", Side::Buy), ("1", Side::Sell)],
+        trade_id: Some(Key::Name("tid")),
+    },
+    &TradeLayout {
+        name: "gemini",
+        root: Root::Array,
+        item: ItemKind::Object,
+        timestamp: Key::Name("timestampms"),
+        timestamp_unit: TsUnit::Ms,
+        price: Key::Name("price"),
+        amount: Key::Name("amount"),
+        side: Some(Key::Name("type")),
+        side_map: BUY_SELL,
+        trade_id: Some(Key::Name("tid")),
+    },
+    &TradeLayout {
+        name: "kraken",
+        root: Root::Kraken,
+        item: ItemKind::Row,
+        timestamp: Key::Index(2),
+        timestamp_unit: TsUnit::S,
+        price: Key::Index(0),
+        amount: Key::Index(1),
+        side: Some(Key::Index(3)),
+        side_map: &[("b", Side::Buy), ("s", Side::Sell)],
+        trade_id: Some(Key::Index(6)),
+    },
+    &TradeLayout {
+        name: "bitvavo",
+        root: Root::Array,
+        item: ItemKind::Object,
+        timestamp: Key::Name("timestamp"),
+        timestamp_unit: TsUnit::Ms,
+        price: Key::Name("price"),
+        amount: Key::Name("amount"),
+        side: Some(Key::Name("side")),
+        side_map: BUY_SELL,
+        trade_id: Some(Key::Name("id")),
+    },
+];
+
+const fn ccxt_rows(name: &'static str) -> OhlcvLayout {
+    OhlcvLayout {
+        name,
+        root: Root::Array,
+        item: ItemKind::Row,
+        timestamp: Key::Index(0),
+        timestamp_unit: TsUnit::Ms,
+        open: Key::Index(1),
+        high: Key::Index(2),
+        low: Key::Index(3),
+        close: Key::Index(4),
+        volume: Key::Index(5),
+        trade_count: None,
+    }
+}
+
+pub static OHLCV_LAYOUTS: [OhlcvLayout; 5] = [
+    ccxt_rows("ccxt"),
+    ccxt_rows("bitvavo"),
+    ccxt_rows("gemini"),
+    OhlcvLayout {
+        name: "bitstamp",
+        root: Root::Path(&["data", "ohlc"]),
+        item: ItemKind::Object,
+        timestamp: Key::Name("timestamp"),
+        timestamp_unit: TsUnit::S,
+        open: Key::Name("open"),
+        high: Key::Name("high"),
+        low: Key::Name("low"),
+        close: Key::Name("close"),
+        volume: Key::Name("volume"),
+        trade_count: None,
+    },
+    OhlcvLayout {
+        name: "kraken",
+        root: Root::Kraken,
+        item: ItemKind::Row,
+        timestamp: Key::Index(0),
+        timestamp_unit: TsUnit::S,
+        open: Key::Index(1),
+        high: Key::Index(2),
+        low: Key::Index(3),
+        close: Key::Index(4),
+        volume: Key::Index(6),
+        trade_count: Some(Key::Index(7)),
+    },
+];
+
+pub fn trade_layout(name: &str) -> Option<&'static TradeLayout> {
+    TRADE_LAYOUTS.iter().copied().find(|layout| layout.name == name)
+}
+
+pub fn ohlcv_layout(name: &str) -> Option<&'static OhlcvLayout> {
+    OHLCV_LAYOUTS.iter().find(|layout| layout.name == name)
+}
+
+/// Names of a table, sorted (for error messages).
+pub fn known_names(trades: bool) -> String {
+    let mut names: Vec<&str> = if trades {
+        TRADE_LAYOUTS.iter().map(|l| l.name).collect()
+    } else {
+        OHLCV_LAYOUTS.iter().map(|l| l.name).collect()
+    };
+    names.sort_unstable();
+    names.join(", ")
+}
+
+/// One field of an item; `None` when absent (a JSON null is returned as is).
+pub fn field(item: &Value, key: Key) -> Option<&Value> {
+    match (item, key) {
+        (Value::Object(_), Key::Name(name)) => item.get(name),
+        (Value::Array(items), Key::Index(index)) => items.get(index),
+        _ => None,
+    }
+}
+
+/// The items of one parsed frame (D-201).
+pub fn frame_items(value: &Value, root: Root) -> Result<Vec<&Value>, FeedCode> {
+    match root {
+        Root::Array => match value {
+            Value::Array(items) => Ok(items.iter().collect()),
+            _ => Err(FeedCode::InvalidFrame),
+        },
+        Root::ArrayOrObject => match value {
+            Value::Array(items) => Ok(items.iter().collect()),
+            Value::Object(_) => Ok(vec![value]),
+            _ => Err(FeedCode::InvalidFrame),
+        },
+        Root::Path(path) => {
+            let mut node = value;
+            for key in path {
+                if !matches!(node, Value::Object(_)) {
+                    return Err(FeedCode::InvalidFrame);
+                }
+                node = node.get(key).ok_or(FeedCode::InvalidFrame)?;
+            }
+            match node {
+                Value::Array(items) => Ok(items.iter().collect()),
+                _ => Err(FeedCode::InvalidFrame),
+            }
+        }
+        Root::Kraken => {
+            if !matches!(value, Value::Object(_)) {
+                return Err(FeedCode::InvalidFrame);
+            }
+            match value.get("error") {
+                None | Some(Value::Null) => {}
+                Some(Value::Array(errors)) if errors.is_empty() => {}
+                Some(Value::Array(_)) => return Err(FeedCode::ExchangeError),
+                Some(_) => return Err(FeedCode::InvalidFrame),
+            }
+            let Some(Value::Object(pairs)) = value.get("result") else {
+                return Err(FeedCode::InvalidFrame);
+            };
+            let mut items = Vec::new();
+            for (key, entry) in pairs {
+                if let (true, Value::Array(rows)) = (key != "last", entry) {
+                    items.extend(rows.iter());
+                }
+            }
+            Ok(items)
+        }
+    }
+}
+
+fn key_value(key: Key) -> Value {
+    match key {
+        Key::Name(name) => Value::Str(name.into()),
+        Key::Index(index) => Value::Int(i128::try_from(index).unwrap_or(i128::MAX)),
+    }
+}
+
+fn opt_key_value(key: Option<Key>) -> Value {
+    key.map_or(Value::Null, key_value)
+}
+
+fn root_fields(root: Root) -> [(String, Value); 2] {
+    let (name, path): (&str, &[&str]) = match root {
+        Root::Array => ("array", &[]),
+        Root::ArrayOrObject => ("array_or_object", &[]),
+        Root::Path(path) => ("path", path),
+        Root::Kraken => ("kraken", &[]),
+    };
+    [
+        ("root".into(), Value::Str(name.into())),
+        ("root_path".into(), Value::Array(path.iter().map(|p| Value::Str((*p).into())).collect())),
+    ]
+}
+
+fn item_value(item: ItemKind) -> Value {
+    Value::Str(match item {
+        ItemKind::Object => "object".into(),
+        ItemKind::Row => "row".into(),
+    })
+}
+
+fn describe_trade(layout: &TradeLayout) -> Value {
+    let mut side_map: Vec<(String, Value)> =
+        layout.side_map.iter().map(|(k, s)| ((*k).to_string(), Value::Str(s.as_str().into()))).collect();
+    side_map.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut pairs = vec![("name".to_string(), Value::Str(layout.name.into()))];
+    pairs.extend(root_fields(layout.root));
+    pairs.extend([
+        ("item".into(), item_value(layout.item)),
+        ("timestamp".into(), key_value(layout.timestamp)),
+        ("timestamp_unit".into(), Value::Str(layout.timestamp_unit.as_str().into())),
+        ("price".into(), key_value(layout.price)),
+        ("amount".into(), key_value(layout.amount)),
+        ("side".into(), opt_key_value(layout.side)),
+        ("side_map".into(), Value::Object(side_map)),
+        ("trade_id".into(), opt_key_value(layout.trade_id)),
+    ]);
+    Value::Object(pairs)
+}
+
+fn describe_ohlcv(layout: &OhlcvLayout) -> Value {
+    let mut pairs = vec![("name".to_string(), Value::Str(layout.name.into()))];
+    pairs.extend(root_fields(layout.root));
+    pairs.extend([
+        ("item".into(), item_value(layout.item)),
+        ("timestamp".into(), key_value(layout.timestamp)),
+        ("timestamp_unit".into(), Value::Str(layout.timestamp_unit.as_str().into())),
+        ("open".into(), key_value(layout.open)),
+        ("high".into(), key_value(layout.high)),
+        ("low".into(), key_value(layout.low)),
+        ("close".into(), key_value(layout.close)),
+        ("volume".into(), key_value(layout.volume)),
+        ("trade_count".into(), opt_key_value(layout.trade_count)),
+    ]);
+    Value::Object(pairs)
+}
+
+/// Both tables as a `Value` (twin of Python's `describe_dialects()`).
+pub fn describe() -> Value {
+    let mut trades: Vec<(String, Value)> =
+        TRADE_LAYOUTS.iter().map(|l| (l.name.to_string(), describe_trade(l))).collect();
+    trades.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut ohlcv: Vec<(String, Value)> =
+        OHLCV_LAYOUTS.iter().map(|l| (l.name.to_string(), describe_ohlcv(l))).collect();
+    ohlcv.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(vec![("trades".into(), Value::Object(trades)), ("ohlcv".into(), Value::Object(ohlcv))])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::strict_json::parse_str;
+
+    #[test]
+    fn kraken_roots() {
+        let ok = parse_str(r#"{"error":[],"result":{"XBTUSDT":[[1],[2]],"last":"9"}}"#).unwrap();
+        assert_eq!(frame_items(&ok, Root::Kraken).unwrap().len(), 2);
+        let failed = parse_str(r#"{"error":["EGeneral:Invalid arguments"]}"#).unwrap();
+        assert_eq!(frame_items(&failed, Root::Kraken), Err(FeedCode::ExchangeError));
+        let odd = parse_str(r#"{"error":[],"result":[]}"#).unwrap();
+        assert_eq!(frame_items(&odd, Root::Kraken), Err(FeedCode::InvalidFrame));
+    }
+
+    #[test]
+    fn paths_and_single_objects() {
+        let body = parse_str(r#"{"data":{"ohlc":[{},{}]}}"#).unwrap();
+        assert_eq!(frame_items(&body, Root::Path(&["data", "ohlc"])).unwrap().len(), 2);
+        assert_eq!(frame_items(&body, Root::Array), Err(FeedCode::InvalidFrame));
+        assert_eq!(frame_items(&body, Root::ArrayOrObject).unwrap().len(), 1);
+        assert!(trade_layout("kraken").is_some() && ohlcv_layout("nope").is_none());
+    }
+}
