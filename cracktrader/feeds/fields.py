@@ -12,6 +12,7 @@ import re
 
 from cracktrader.engine import numbers
 from cracktrader.engine.errors import InvalidNumber, InvalidPayload, NumericOverflow
+from cracktrader.engine import strict_json
 from cracktrader.engine.strict_json import is_valid_unicode
 from cracktrader.feeds import codes
 
@@ -85,6 +86,8 @@ def decimal_or_code(value: object) -> int | str:
     the first ``invalid_number`` among its fields wins over any ``numeric_overflow``.
     Wrong types (lists, objects, lone surrogates) are ``invalid_number`` in feeds.
     """
+    if isinstance(value, strict_json.BigInt):  # an integer token too long: D-005
+        return codes.NUMERIC_OVERFLOW
     try:
         return numbers.parse_decimal(value)
     except NumericOverflow:

@@ -19,11 +19,10 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 from cracktrader.engine import numbers
-from cracktrader.engine.errors import InvalidPayload
 from cracktrader.feeds import codes
 from cracktrader.feeds.dialects import OhlcvLayout, ohlcv_layout
 from cracktrader.feeds.fields import Reject, decimal_or_code, read_timestamp, trade_count
-from cracktrader.feeds.trades import frame_list, parse_frame
+from cracktrader.feeds.trades import as_column, frame_list, parse_frame, same_length
 
 Candle = tuple  # (timestamp_ms, open, high, low, close, volume, trade_count | None)
 
@@ -133,13 +132,14 @@ def ohlcv_from_columns(timestamps: Sequence[Any], opens: Sequence[Any], highs: S
                        lows: Sequence[Any], closes: Sequence[Any], volumes: Sequence[Any],
                        trade_counts: Sequence[Any] | None = None) -> dict[str, Any]:
     """Parallel columns (ms timestamps; floats, ints or decimal strings) -> candles."""
-    columns = [timestamps, opens, highs, lows, closes, volumes]
-    if trade_counts is not None:
-        columns.append(trade_counts)
-    length = len(timestamps)
-    if any(len(column) != length for column in columns):
-        raise InvalidPayload("columns have different lengths")
-    count_column = trade_counts if trade_counts is not None else [None] * length
+    timestamps = as_column(timestamps, floats=False)
+    opens, highs, lows, closes, volumes = (
+        as_column(column, floats=True) for column in (opens, highs, lows, closes, volumes)
+    )
+    count_column = as_column(trade_counts, floats=False) if trade_counts is not None else None
+    length = same_length([timestamps, opens, highs, lows, closes, volumes, count_column])
+    if count_column is None:
+        count_column = [None] * length
     candles: list[dict[str, Any]] = []
     counters: dict[str, int] = {}
     for row in zip(timestamps, opens, highs, lows, closes, volumes, count_column):

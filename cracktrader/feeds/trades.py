@@ -223,6 +223,37 @@ def parse_trades_json(frames: Any, dialect: str = "ccxt") -> TradeBatch:
     return batch
 
 
+# Buffer formats read as native 8-byte integers / floats (the Rust binding takes its
+# buffer fast path for exactly these, so both backends see the same Python values).
+_I64_FORMATS = frozenset({"q", "@q", "=q", "l", "@l", "n", "@n"})
+_F64_FORMATS = frozenset({"d", "@d", "=d"})
+
+
+def as_column(column: Any, floats: bool) -> Any:
+    """A column as a sequence of Python values; 8-byte int/float buffers are unpacked."""
+    try:
+        view = memoryview(column)
+    except TypeError:
+        view = None
+    if view is not None and view.ndim == 1 and view.itemsize == 8:
+        if view.format in (_F64_FORMATS if floats else _I64_FORMATS):
+            return view.tolist()
+    try:
+        len(column)
+    except TypeError:
+        raise InvalidPayload("columns must be sequences with a length") from None
+    return column
+
+
+def same_length(columns: list[Any]) -> int:
+    """The common length of the given columns (``None`` entries skipped), else misuse."""
+    present = [column for column in columns if column is not None]
+    length = len(present[0])
+    if any(len(column) != length for column in present):
+        raise InvalidPayload("columns have different lengths")
+    return length
+
+
 def trades_from_columns(timestamps: Sequence[Any], prices: Sequence[Any], amounts: Sequence[Any],
                         sides: Sequence[Any] | None = None,
                         ids: Sequence[Any] | None = None) -> TradeBatch:
@@ -233,12 +264,14 @@ def trades_from_columns(timestamps: Sequence[Any], prices: Sequence[Any], amount
     digits), ints or decimal strings; optional ``sides`` ("buy"/"sell"/None) and
     ``ids``. Columns of different lengths are misuse (``InvalidPayload``).
     """
-    columns = [timestamps, prices, amounts] + [c for c in (sides, ids) if c is not None]
-    length = len(timestamps)
-    if any(len(column) != length for column in columns):
-        raise InvalidPayload("columns have different lengths")
-    side_column = sides if sides is not None else [None] * length
-    id_column = ids if ids is not None else [None] * length
+    timestamps = as_column(timestamps, floats=False)
+    prices = as_column(prices, floats=True)
+    amounts = as_column(amounts, floats=True)
+    side_column = as_column(sides, floats=False) if sides is not None else None
+    id_column = as_column(ids, floats=False) if ids is not None else None
+    length = same_length([timestamps, prices, amounts, side_column, id_column])
+    side_column = side_column if side_column is not None else [None] * length
+    id_column = id_column if id_column is not None else [None] * length
     batch = TradeBatch()
     append = batch.append
     counters = batch.counters

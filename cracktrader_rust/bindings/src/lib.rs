@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 
 mod convert;
 mod errors;
+mod feeds;
 mod numbers;
 
 #[pymodule]
@@ -16,5 +17,6 @@ mod numbers;
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", cracktrader_rust::VERSION)?;
     numbers::register(m)?;
+    feeds::register(m)?;
     Ok(())
 }

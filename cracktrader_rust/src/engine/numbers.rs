@@ -275,10 +275,47 @@ pub fn parse_f64_digits(value: f64) -> NumResult {
     if !value.is_finite() {
         return Err(NumError::Invalid);
     }
-    let mut text = String::with_capacity(32);
-    // Writing to a String cannot fail.
-    let _ = write!(text, "{value:e}");
-    parse_decimal_str(&text)
+    let mut buffer = ryu::Buffer::new();
+    parse_decimal_str(buffer.format_finite(value))
+}
+
+/// The shortest round-trip digits of a finite float in `d[.ddd]e<exp>` form, with
+/// Python's tie rule (round half to even), e.g. `1.3057183584740172e15`.
+pub fn shortest_sci(value: f64) -> String {
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(value);
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match body.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (body, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = int_part.chars().chain(frac_part.chars()).collect();
+    let significant = all.trim_start_matches('0');
+    let trimmed = significant.trim_end_matches('0');
+    if trimmed.is_empty() {
+        return if negative { "-0e0".into() } else { "0e0".into() };
+    }
+    // value = int(trimmed) x 10^power
+    let frac_len = i32::try_from(frac_part.len()).unwrap_or(0);
+    let dropped = i32::try_from(significant.len().saturating_sub(trimmed.len())).unwrap_or(0);
+    let power = exponent.saturating_sub(frac_len).saturating_add(dropped);
+    let sci_exponent = power.saturating_add(i32::try_from(trimmed.len()).unwrap_or(1)).saturating_sub(1);
+    let (head, tail) = trimmed.split_at(1);
+    let mut out = String::with_capacity(trimmed.len().saturating_add(8));
+    if negative {
+        out.push('-');
+    }
+    out.push_str(head);
+    if !tail.is_empty() {
+        out.push('.');
+        out.push_str(tail);
+    }
+    let _ = write!(out, "e{sci_exponent}");
+    out
 }
 
 /// An integer in whole units.
@@ -435,6 +472,19 @@ mod tests {
         for value in [8_388_607.999_999_999, 0.000_000_000_5, 0.000_000_001_5, -2.5e-9, 1e-9, 5e-324] {
             assert_eq!(parse_f64(value), parse_f64_digits(value), "{value:e}");
         }
+    }
+
+    #[test]
+    fn float_ties_go_to_even_like_python_repr() {
+        // 1305718358474017.25 is exactly halfway between two 17-digit candidates;
+        // Python's repr (and ryu) print ...17.2, std's `{:e}` prints ...17.3.
+        const TIE: f64 = 1_305_718_358_474_017.0 + 0.25;
+        assert_eq!(parse_f64(TIE), Ok(1_305_718_358_474_017_200_000_000));
+        assert_eq!(shortest_sci(TIE), "1.3057183584740172e15");
+        assert_eq!(shortest_sci(123.0), "1.23e2");
+        assert_eq!(shortest_sci(-0.00012), "-1.2e-4");
+        assert_eq!(shortest_sci(1e300), "1e300");
+        assert_eq!(shortest_sci(-0.0), "-0e0");
     }
 
     #[test]

@@ -444,13 +444,20 @@ impl Aggregator {
 
     /// One CCXT unified trade (as a `Value`) -> the per-input result.
     pub fn apply(&mut self, payload: &Value) -> ApplyResult {
-        let trade = match read_trade(payload, &CCXT_TRADES) {
-            Ok(trade) => trade,
-            Err(code) => {
-                self.counters.bump(code);
-                return ApplyResult { accepted: false, code: code.as_str(), emit: Vec::new() };
-            }
-        };
+        match read_trade(payload, &CCXT_TRADES) {
+            Ok(trade) => self.apply_trade(trade),
+            Err(code) => self.refuse(code),
+        }
+    }
+
+    /// The result for an input refused before aggregation (its code is counted).
+    pub fn refuse(&mut self, code: FeedCode) -> ApplyResult {
+        self.counters.bump(code);
+        ApplyResult { accepted: false, code: code.as_str(), emit: Vec::new() }
+    }
+
+    /// Aggregate one normalized trade and say what happened to it.
+    pub fn apply_trade(&mut self, trade: Trade) -> ApplyResult {
         let mut emit = Vec::new();
         let code = match self.push_one(&trade, &mut emit) {
             Step::Used => "ok",
@@ -467,10 +474,7 @@ impl Aggregator {
         for line in strict_json::split_lines(data) {
             let result = match strict_json::parse_bytes(line) {
                 Ok(value) => self.apply(&value),
-                Err(_) => {
-                    self.counters.bump(FeedCode::InvalidJson);
-                    ApplyResult { accepted: false, code: FeedCode::InvalidJson.as_str(), emit: Vec::new() }
-                }
+                Err(_) => self.refuse(FeedCode::InvalidJson),
             };
             result.write_json(&mut out);
             out.push('\n');
