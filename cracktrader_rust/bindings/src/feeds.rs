@@ -10,14 +10,14 @@ use cracktrader_rust::engine::value::Value;
 use cracktrader_rust::feeds::aggregate::{Aggregator, ApplyResult};
 use cracktrader_rust::feeds::codes::{Counters, FeedCode, ALL_CODES};
 use cracktrader_rust::feeds::dialects::{self, ItemKind, Key, OhlcvLayout, TradeLayout, CCXT_TRADES};
-use cracktrader_rust::feeds::fields::TsUnit;
+use cracktrader_rust::feeds::fields::{Scalar, TsUnit};
 use cracktrader_rust::feeds::ohlcv::{build_candle, Candle, CandleBatch};
 use cracktrader_rust::feeds::reorder;
 use cracktrader_rust::feeds::trades::{build_trade, Trade, TradeBatch, TradeFields, COLUMN_SIDES};
 use pyo3::buffer::PyBuffer;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::convert::to_value;
 use crate::errors::{to_py_err, IntoPyResult};
@@ -152,34 +152,55 @@ fn timeframe_arg(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<i128> {
     cracktrader_rust::feeds::aggregate::check_timeframe(value).map_err(|_| refused())
 }
 
-/// Up to seven field values of one item, each `None` when absent.
-type ItemValues = [Option<Value>; 7];
+/// A Python value as a field reader sees it, borrowing `str` data (no copy).
+fn py_scalar<'a>(obj: &'a Bound<'_, PyAny>) -> Scalar<'a> {
+    if let Ok(text) = obj.cast::<PyString>() {
+        // a str holding a lone surrogate has no UTF-8 form: unusable, like in Python
+        return text.to_str().map_or(Scalar::Other, Scalar::Str);
+    }
+    if obj.is_none() {
+        return Scalar::Null;
+    }
+    if let Ok(flag) = obj.cast::<PyBool>() {
+        return Scalar::Bool(flag.is_true());
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return obj.extract::<i128>().map_or(Scalar::BigInt, Scalar::Int);
+    }
+    if let Ok(float) = obj.cast::<PyFloat>() {
+        return Scalar::Float(float.value());
+    }
+    Scalar::Other
+}
 
-/// One item's field values, converted from Python once (only the fields the layout
-/// reads; the rest of the payload, e.g. CCXT's `info`, is never touched). The inner
-/// error is the item's shape code (`not_an_object` / `not_a_row`).
-fn item_values(
-    item: &Bound<'_, PyAny>,
+/// Up to seven field objects of one item, each `None` when absent.
+type ItemObjects<'py> = [Option<Bound<'py, PyAny>>; 7];
+
+/// One item's field objects (only the fields the layout reads; the rest of the
+/// payload, e.g. CCXT's `info`, is never touched). The inner error is the item's shape
+/// code (`not_an_object` / `not_a_row`).
+fn item_objects<'py>(
+    item: &Bound<'py, PyAny>,
     kind: ItemKind,
     keys: &[Option<Key>; 7],
-) -> PyResult<Result<ItemValues, FeedCode>> {
-    let mut values: [Option<Value>; 7] = Default::default();
+) -> PyResult<Result<ItemObjects<'py>, FeedCode>> {
+    let mut values: ItemObjects<'py> = Default::default();
     match kind {
         ItemKind::Object => {
             let Ok(dict) = item.cast::<PyDict>() else { return Ok(Err(FeedCode::NotAnObject)) };
             for (slot, key) in values.iter_mut().zip(keys) {
                 if let Some(Key::Name(name)) = key {
-                    *slot = dict.get_item(name)?.map(|v| to_value(&v));
+                    *slot = dict.get_item(name)?;
                 }
             }
         }
         ItemKind::Row => {
-            let fetch = |index: usize| -> PyResult<Option<Value>> {
+            let fetch = |index: usize| -> PyResult<Option<Bound<'py, PyAny>>> {
                 if let Ok(list) = item.cast::<PyList>() {
-                    return Ok(if index < list.len() { Some(to_value(&list.get_item(index)?)) } else { None });
+                    return if index < list.len() { list.get_item(index).map(Some) } else { Ok(None) };
                 }
                 if let Ok(tuple) = item.cast::<PyTuple>() {
-                    return Ok(if index < tuple.len() { Some(to_value(&tuple.get_item(index)?)) } else { None });
+                    return if index < tuple.len() { tuple.get_item(index).map(Some) } else { Ok(None) };
                 }
                 Ok(None)
             };
@@ -196,22 +217,20 @@ fn item_values(
     Ok(Ok(values))
 }
 
+fn scalars<'a>(objects: &'a ItemObjects<'_>) -> [Option<Scalar<'a>>; 7] {
+    objects.each_ref().map(|obj| obj.as_ref().map(py_scalar))
+}
+
 fn trade_keys(layout: &TradeLayout) -> [Option<Key>; 7] {
     [Some(layout.timestamp), Some(layout.price), Some(layout.amount), layout.side, layout.trade_id, None, None]
 }
 
 fn py_trade(item: &Bound<'_, PyAny>, layout: &TradeLayout) -> PyResult<Result<Trade, FeedCode>> {
-    Ok(match item_values(item, layout.item, &trade_keys(layout))? {
+    Ok(match item_objects(item, layout.item, &trade_keys(layout))? {
         Err(code) => Err(code),
-        Ok(values) => {
-            let [ts, price, amount, side, id, _, _] = &values;
-            let fields = TradeFields {
-                timestamp: ts.as_ref(),
-                price: price.as_ref(),
-                amount: amount.as_ref(),
-                side: side.as_ref(),
-                id: id.as_ref(),
-            };
+        Ok(objects) => {
+            let [timestamp, price, amount, side, id, _, _] = scalars(&objects);
+            let fields = TradeFields { timestamp, price, amount, side, id };
             build_trade(fields, layout.timestamp_unit, layout.side_map)
         }
     })
@@ -227,9 +246,9 @@ fn py_candle(item: &Bound<'_, PyAny>, layout: &OhlcvLayout) -> PyResult<Result<C
         Some(layout.volume),
         layout.trade_count,
     ];
-    Ok(match item_values(item, layout.item, &keys)? {
+    Ok(match item_objects(item, layout.item, &keys)? {
         Err(code) => Err(code),
-        Ok(values) => build_candle(values.each_ref().map(Option::as_ref), layout.timestamp_unit),
+        Ok(objects) => build_candle(scalars(&objects), layout.timestamp_unit),
     })
 }
 
@@ -323,14 +342,14 @@ const I64_FORMATS: &[&[u8]] = &[b"q", b"@q", b"=q", b"l", b"@l", b"n", b"@n"];
 const F64_FORMATS: &[&[u8]] = &[b"d", b"@d", b"=d"];
 
 /// A column: an 8-byte integer or float buffer read at once, or Python values.
-enum Column {
+enum Column<'py> {
     I64(Vec<i64>),
     F64(Vec<f64>),
-    Values(Vec<Value>),
+    Objects(Vec<Bound<'py, PyAny>>),
 }
 
-impl Column {
-    fn read(py: Python<'_>, obj: &Bound<'_, PyAny>, floats: bool) -> PyResult<Column> {
+impl<'py> Column<'py> {
+    fn read(py: Python<'py>, obj: &Bound<'py, PyAny>, floats: bool) -> PyResult<Column<'py>> {
         // Only native-order 8-byte formats take the buffer path; the Python reference
         // (`trades.as_column`) accepts exactly the same list, so both read the same values.
         let native = |format: &[u8], allowed: &[&[u8]]| allowed.contains(&format);
@@ -348,46 +367,31 @@ impl Column {
         if obj.len().is_err() {
             return Err(payload_error(py, "columns must be sequences with a length"));
         }
-        let mut values = Vec::new();
-        for item in obj.try_iter()? {
-            values.push(to_value(&item?));
-        }
-        Ok(Column::Values(values))
+        Ok(Column::Objects(obj.try_iter()?.collect::<PyResult<Vec<_>>>()?))
     }
 
     fn len(&self) -> usize {
         match self {
             Column::I64(v) => v.len(),
             Column::F64(v) => v.len(),
-            Column::Values(v) => v.len(),
+            Column::Objects(v) => v.len(),
         }
     }
 
-    /// Row `index` as a `Value` (numbers are built on the stack, strings borrowed).
-    fn at(&self, index: usize) -> Option<CellRef<'_>> {
+    /// Row `index` as a scalar (numbers by value, strings borrowed).
+    fn at(&self, index: usize) -> Option<Scalar<'_>> {
         match self {
-            Column::I64(v) => v.get(index).map(|i| CellRef::Owned(Value::Int(i128::from(*i)))),
-            Column::F64(v) => v.get(index).map(|f| CellRef::Owned(Value::Float(*f))),
-            Column::Values(v) => v.get(index).map(CellRef::Borrowed),
+            Column::I64(v) => v.get(index).map(|i| Scalar::Int(i128::from(*i))),
+            Column::F64(v) => v.get(index).map(|f| Scalar::Float(*f)),
+            Column::Objects(v) => v.get(index).map(py_scalar),
         }
     }
 }
 
-enum CellRef<'a> {
-    Owned(Value),
-    Borrowed(&'a Value),
-}
-
-impl CellRef<'_> {
-    fn get(&self) -> &Value {
-        match self {
-            CellRef::Owned(v) => v,
-            CellRef::Borrowed(v) => v,
-        }
-    }
-}
-
-fn read_columns(py: Python<'_>, columns: &[(Option<&Bound<'_, PyAny>>, bool)]) -> PyResult<(Vec<Option<Column>>, usize)> {
+fn read_columns<'py>(
+    py: Python<'py>,
+    columns: &[(Option<&Bound<'py, PyAny>>, bool)],
+) -> PyResult<(Vec<Option<Column<'py>>>, usize)> {
     let mut out = Vec::with_capacity(columns.len());
     for (obj, floats) in columns {
         out.push(match obj {
@@ -402,7 +406,7 @@ fn read_columns(py: Python<'_>, columns: &[(Option<&Bound<'_, PyAny>>, bool)]) -
     Ok((out, length))
 }
 
-fn cell(columns: &[Option<Column>], which: usize, row: usize) -> Option<CellRef<'_>> {
+fn cell<'a>(columns: &'a [Option<Column<'_>>], which: usize, row: usize) -> Option<Scalar<'a>> {
     columns.get(which).and_then(|c| c.as_ref()).and_then(|c| c.at(row))
 }
 
@@ -419,15 +423,8 @@ fn batch_from_columns(
     let mut batch = TradeBatch::default();
     batch.trades.reserve(length);
     for row in 0..length {
-        let cells: [Option<CellRef<'_>>; 5] = [0, 1, 2, 3, 4].map(|which| cell(&columns, which, row));
-        let [ts, price, amount, side, id] = &cells;
-        let fields = TradeFields {
-            timestamp: ts.as_ref().map(CellRef::get),
-            price: price.as_ref().map(CellRef::get),
-            amount: amount.as_ref().map(CellRef::get),
-            side: side.as_ref().map(CellRef::get),
-            id: id.as_ref().map(CellRef::get),
-        };
+        let [timestamp, price, amount, side, id] = [0, 1, 2, 3, 4].map(|which| cell(&columns, which, row));
+        let fields = TradeFields { timestamp, price, amount, side, id };
         batch.add_outcome(build_trade(fields, TsUnit::Ms, COLUMN_SIDES));
     }
     Ok(batch)
@@ -612,8 +609,7 @@ fn feed_ohlcv_from_columns<'py>(
     let (columns, length) = read_columns(py, &spec)?;
     let mut batch = CandleBatch::default();
     for row in 0..length {
-        let cells: [Option<CellRef<'_>>; 7] = [0, 1, 2, 3, 4, 5, 6].map(|which| cell(&columns, which, row));
-        let values = cells.each_ref().map(|c| c.as_ref().map(CellRef::get));
+        let values = [0, 1, 2, 3, 4, 5, 6].map(|which| cell(&columns, which, row));
         batch.add_outcome(build_candle(values, TsUnit::Ms));
     }
     candle_batch_to_py(py, &batch)

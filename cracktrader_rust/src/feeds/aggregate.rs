@@ -10,11 +10,11 @@
 //! bucket time never goes back. Bucket arithmetic runs in i128 so `start + tf` cannot
 //! overflow for any timestamp in `[0, 2^63)`.
 
-use std::collections::HashSet;
-
 use super::codes::{Counters, FeedCode};
 use super::dialects::CCXT_TRADES;
 use super::fields::{is_identifier, TS_LIMIT};
+use super::idset::IdSet;
+use super::json;
 use super::ohlcv::{write_candle, Candle};
 use super::trades::{read_trade, Trade, TradeBatch};
 use crate::engine::canonical::{sha256_hex, write_value, JsonWriter};
@@ -77,7 +77,7 @@ pub struct Aggregator {
     count: u64,
     first: i128,
     last: i128,
-    ids: HashSet<Box<str>>,
+    ids: IdSet,
     counters: Counters,
     trades_aggregated: u64,
     candles_emitted: u64,
@@ -99,7 +99,7 @@ impl Aggregator {
             count: 0,
             first: 0,
             last: 0,
-            ids: HashSet::new(),
+            ids: IdSet::default(),
             counters: Counters::default(),
             trades_aggregated: 0,
             candles_emitted: 0,
@@ -162,7 +162,7 @@ impl Aggregator {
             (self.first, self.last) = (t, t);
             self.ids.clear();
             if let Some(id) = id {
-                self.ids.insert(id.into());
+                self.ids.insert(id);
             }
             return Step::Used;
         }
@@ -175,7 +175,7 @@ impl Aggregator {
             return Step::Overflow;
         };
         if let Some(id) = id {
-            self.ids.insert(id.into());
+            self.ids.insert(id);
         }
         self.volume = total;
         if price > self.high {
@@ -256,8 +256,7 @@ impl Aggregator {
 
     fn bucket_value(&self) -> Value {
         let dec = |raw: Raw| Value::Str(numbers::format_decimal(raw));
-        let mut ids: Vec<&str> = self.ids.iter().map(|id| &**id).collect();
-        ids.sort_unstable();
+        let ids = self.ids.sorted();
         Value::Object(vec![
             ("timestamp".into(), Value::Int(self.start)),
             ("open".into(), dec(self.open)),
@@ -351,11 +350,11 @@ impl Aggregator {
         let Some(Value::Array(id_values)) = bucket.get("trade_ids") else {
             return Err(bad("next_bucket.trade_ids must be a list of identifiers"));
         };
-        let mut ids: HashSet<Box<str>> = HashSet::with_capacity(id_values.len());
+        let mut ids = IdSet::default();
         for id in id_values {
             match id {
                 Value::Str(text) if is_identifier(text) => {
-                    if !ids.insert(text.as_str().into()) {
+                    if !ids.insert(text) {
                         return Err(bad("next_bucket.trade_ids must be distinct"));
                     }
                 }
@@ -472,8 +471,11 @@ impl Aggregator {
     pub fn apply_jsonl(&mut self, data: &[u8]) -> String {
         let mut out = String::new();
         for line in strict_json::split_lines(data) {
-            let result = match strict_json::parse_bytes(line) {
-                Ok(value) => self.apply(&value),
+            let result = match json::parse(line) {
+                Ok(value) => match read_trade(&value, &CCXT_TRADES) {
+                    Ok(trade) => self.apply_trade(trade),
+                    Err(code) => self.refuse(code),
+                },
                 Err(_) => self.refuse(FeedCode::InvalidJson),
             };
             result.write_json(&mut out);

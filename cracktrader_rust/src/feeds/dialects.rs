@@ -3,7 +3,8 @@
 //! equal the Python ones; `describe()` renders them for that comparison.
 
 use super::codes::FeedCode;
-use super::fields::{Side, TsUnit};
+use super::fields::{Scalar, Side, TsUnit};
+use super::json::Json;
 use crate::engine::value::Value;
 
 /// A field's place in an item: an object key or a row position.
@@ -192,56 +193,91 @@ pub fn known_names(trades: bool) -> String {
     names.join(", ")
 }
 
-/// One field of an item; `None` when absent (a JSON null is returned as is).
-pub fn field(item: &Value, key: Key) -> Option<&Value> {
-    match (item, key) {
-        (Value::Object(_), Key::Name(name)) => item.get(name),
-        (Value::Array(items), Key::Index(index)) => items.get(index),
-        _ => None,
+/// An item whose fields a layout reads: a parsed frame's value or an owned `Value`.
+pub trait Item {
+    /// `Object` or `Row` for objects and arrays, `None` for anything else.
+    fn kind(&self) -> Option<ItemKind>;
+    /// One field; `None` when absent (a JSON null is `Some(Scalar::Null)`).
+    fn field(&self, key: Key) -> Option<Scalar<'_>>;
+}
+
+impl Item for Json<'_> {
+    fn kind(&self) -> Option<ItemKind> {
+        match self {
+            Json::Object(_) => Some(ItemKind::Object),
+            Json::Array(_) => Some(ItemKind::Row),
+            _ => None,
+        }
+    }
+
+    fn field(&self, key: Key) -> Option<Scalar<'_>> {
+        match (self, key) {
+            (Json::Object(_), Key::Name(name)) => self.get(name).map(Scalar::of_json),
+            (Json::Array(items), Key::Index(index)) => items.get(index).map(Scalar::of_json),
+            _ => None,
+        }
+    }
+}
+
+impl Item for Value {
+    fn kind(&self) -> Option<ItemKind> {
+        match self {
+            Value::Object(_) => Some(ItemKind::Object),
+            Value::Array(_) => Some(ItemKind::Row),
+            _ => None,
+        }
+    }
+
+    fn field(&self, key: Key) -> Option<Scalar<'_>> {
+        match (self, key) {
+            (Value::Object(_), Key::Name(name)) => self.get(name).map(Scalar::of_value),
+            (Value::Array(items), Key::Index(index)) => items.get(index).map(Scalar::of_value),
+            _ => None,
+        }
     }
 }
 
 /// The items of one parsed frame (D-201).
-pub fn frame_items(value: &Value, root: Root) -> Result<Vec<&Value>, FeedCode> {
+pub fn frame_items<'j, 'a>(value: &'j Json<'a>, root: Root) -> Result<Vec<&'j Json<'a>>, FeedCode> {
     match root {
         Root::Array => match value {
-            Value::Array(items) => Ok(items.iter().collect()),
+            Json::Array(items) => Ok(items.iter().collect()),
             _ => Err(FeedCode::InvalidFrame),
         },
         Root::ArrayOrObject => match value {
-            Value::Array(items) => Ok(items.iter().collect()),
-            Value::Object(_) => Ok(vec![value]),
+            Json::Array(items) => Ok(items.iter().collect()),
+            Json::Object(_) => Ok(vec![value]),
             _ => Err(FeedCode::InvalidFrame),
         },
         Root::Path(path) => {
             let mut node = value;
             for key in path {
-                if !matches!(node, Value::Object(_)) {
+                if !matches!(node, Json::Object(_)) {
                     return Err(FeedCode::InvalidFrame);
                 }
                 node = node.get(key).ok_or(FeedCode::InvalidFrame)?;
             }
             match node {
-                Value::Array(items) => Ok(items.iter().collect()),
+                Json::Array(items) => Ok(items.iter().collect()),
                 _ => Err(FeedCode::InvalidFrame),
             }
         }
         Root::Kraken => {
-            if !matches!(value, Value::Object(_)) {
+            if !matches!(value, Json::Object(_)) {
                 return Err(FeedCode::InvalidFrame);
             }
             match value.get("error") {
-                None | Some(Value::Null) => {}
-                Some(Value::Array(errors)) if errors.is_empty() => {}
-                Some(Value::Array(_)) => return Err(FeedCode::ExchangeError),
+                None | Some(Json::Null) => {}
+                Some(Json::Array(errors)) if errors.is_empty() => {}
+                Some(Json::Array(_)) => return Err(FeedCode::ExchangeError),
                 Some(_) => return Err(FeedCode::InvalidFrame),
             }
-            let Some(Value::Object(pairs)) = value.get("result") else {
+            let Some(Json::Object(pairs)) = value.get("result") else {
                 return Err(FeedCode::InvalidFrame);
             };
             let mut items = Vec::new();
             for (key, entry) in pairs {
-                if let (true, Value::Array(rows)) = (key != "last", entry) {
+                if let (true, Json::Array(rows)) = (key != "last", entry) {
                     items.extend(rows.iter());
                 }
             }
@@ -331,7 +367,10 @@ pub fn describe() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::strict_json::parse_str;
+
+    fn parse_str(text: &str) -> Result<Json<'_>, crate::feeds::json::Refused> {
+        crate::feeds::json::parse(text.as_bytes())
+    }
 
     #[test]
     fn kraken_roots() {

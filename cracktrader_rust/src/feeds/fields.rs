@@ -3,8 +3,62 @@
 //! the normalized value or the feed code that refuses it.
 
 use super::codes::FeedCode;
+use super::json::Json;
 use crate::engine::numbers::{self, NumError, Raw};
 use crate::engine::value::Value;
+
+/// One field value as the readers see it, borrowed from wherever it came from (a
+/// parsed frame, a `Value`, a Python object, a column).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Int(i128),
+    /// An integer beyond i128 (D-005).
+    BigInt,
+    Float(f64),
+    Str(&'a str),
+    /// An array, an object, or anything JSON cannot hold (a lone surrogate, a tuple).
+    Other,
+}
+
+impl<'a> Scalar<'a> {
+    pub fn of_value(value: &'a Value) -> Scalar<'a> {
+        match value {
+            Value::Null => Scalar::Null,
+            Value::Bool(b) => Scalar::Bool(*b),
+            Value::Int(i) => Scalar::Int(*i),
+            Value::BigInt { .. } => Scalar::BigInt,
+            Value::Float(f) => Scalar::Float(*f),
+            Value::Str(s) => Scalar::Str(s),
+            Value::Array(_) | Value::Object(_) | Value::Unrepresentable => Scalar::Other,
+        }
+    }
+
+    pub fn of_json(value: &'a Json<'_>) -> Scalar<'a> {
+        match value {
+            Json::Null => Scalar::Null,
+            Json::Bool(b) => Scalar::Bool(*b),
+            Json::Int(i) => Scalar::Int(*i),
+            Json::BigInt { .. } => Scalar::BigInt,
+            Json::Float(f) => Scalar::Float(*f),
+            Json::Str(s) => Scalar::Str(s),
+            Json::Array(_) | Json::Object(_) => Scalar::Other,
+        }
+    }
+}
+
+/// Twin of Python's `numbers.parse_decimal` (plus D-005's big integers) on a scalar.
+pub fn parse_scalar(value: Scalar<'_>) -> Result<Raw, NumError> {
+    match value {
+        Scalar::Str(text) => numbers::parse_decimal_str(text),
+        Scalar::Int(i) => numbers::parse_int(i),
+        Scalar::BigInt => Err(NumError::Overflow),
+        Scalar::Float(f) => numbers::parse_f64(f),
+        Scalar::Bool(_) => Err(NumError::Invalid),
+        Scalar::Null | Scalar::Other => Err(NumError::WrongType),
+    }
+}
 
 /// Timestamps are milliseconds in `[0, 2^63)`.
 pub const TS_LIMIT: i128 = 1i128 << 63;
@@ -54,10 +108,10 @@ fn to_ms(value: i128) -> Result<i64, FeedCode> {
 }
 
 /// A millisecond timestamp: a JSON integer, or a string of ASCII digits.
-pub fn timestamp_ms(value: &Value) -> Result<i64, FeedCode> {
+pub fn timestamp_ms(value: Scalar<'_>) -> Result<i64, FeedCode> {
     match value {
-        Value::Int(i) => to_ms(*i),
-        Value::Str(text) => {
+        Scalar::Int(i) => to_ms(i),
+        Scalar::Str(text) => {
             let bytes = text.as_bytes();
             if bytes.is_empty() || bytes.len() > MAX_TS_DIGITS || !bytes.iter().all(u8::is_ascii_digit) {
                 return Err(FeedCode::InvalidTimestamp);
@@ -76,18 +130,15 @@ pub fn timestamp_ms(value: &Value) -> Result<i64, FeedCode> {
 }
 
 /// Seconds (int, float or decimal string) -> milliseconds, truncated (D-202).
-pub fn timestamp_seconds(value: &Value) -> Result<i64, FeedCode> {
-    if matches!(value, Value::Bool(_)) {
-        return Err(FeedCode::InvalidTimestamp);
-    }
-    let raw = numbers::parse_value(value).map_err(|_| FeedCode::InvalidTimestamp)?;
+pub fn timestamp_seconds(value: Scalar<'_>) -> Result<i64, FeedCode> {
+    let raw = parse_scalar(value).map_err(|_| FeedCode::InvalidTimestamp)?;
     if raw < 0 {
         return Err(FeedCode::InvalidTimestamp);
     }
     to_ms(raw.checked_div(NANOS_PER_MS).unwrap_or(0))
 }
 
-pub fn read_timestamp(value: &Value, unit: TsUnit) -> Result<i64, FeedCode> {
+pub fn read_timestamp(value: Scalar<'_>, unit: TsUnit) -> Result<i64, FeedCode> {
     match unit {
         TsUnit::Ms => timestamp_ms(value),
         TsUnit::S => timestamp_seconds(value),
@@ -114,12 +165,8 @@ impl Decimal {
     }
 }
 
-pub fn decimal(value: &Value) -> Decimal {
-    match value {
-        // The hot path of columnar input: skip the generic dispatch.
-        Value::Float(f) => Decimal::from_result(numbers::parse_f64(*f)),
-        other => Decimal::from_result(numbers::parse_value(other)),
-    }
+pub fn decimal(value: Scalar<'_>) -> Decimal {
+    Decimal::from_result(parse_scalar(value))
 }
 
 /// Combine decimal outcomes: any invalid wins, then any overflow, else all raws.
@@ -138,12 +185,12 @@ pub fn resolve<const N: usize>(parsed: [Decimal; N]) -> Result<[Raw; N], FeedCod
 }
 
 /// The trade side through a layout's mapping; ints are looked up as their text.
-pub fn side(value: Option<&Value>, mapping: &[(&str, Side)]) -> Result<Option<Side>, FeedCode> {
+pub fn side(value: Option<Scalar<'_>>, mapping: &[(&str, Side)]) -> Result<Option<Side>, FeedCode> {
     let lookup = |text: &str| mapping.iter().find(|(key, _)| *key == text).map(|(_, side)| *side);
     let found = match value {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Str(text)) => lookup(text),
-        Some(Value::Int(i)) => lookup(&i.to_string()),
+        None | Some(Scalar::Null) => return Ok(None),
+        Some(Scalar::Str(text)) => lookup(text),
+        Some(Scalar::Int(i)) => lookup(&i.to_string()),
         Some(_) => None,
     };
     found.map(Some).ok_or(FeedCode::InvalidSide)
@@ -167,26 +214,26 @@ pub fn is_identifier(text: &str) -> bool {
 }
 
 /// A trade id: an identifier string, or an i128 integer rendered as its text.
-pub fn trade_id(value: Option<&Value>) -> Result<Option<Box<str>>, FeedCode> {
+pub fn trade_id(value: Option<Scalar<'_>>) -> Result<Option<Box<str>>, FeedCode> {
     match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Str(text)) if is_identifier(text) => Ok(Some(text.as_str().into())),
-        Some(Value::Int(i)) => Ok(Some(i.to_string().into_boxed_str())),
+        None | Some(Scalar::Null) => Ok(None),
+        Some(Scalar::Str(text)) if is_identifier(text) => Ok(Some(text.into())),
+        Some(Scalar::Int(i)) => Ok(Some(i.to_string().into_boxed_str())),
         Some(_) => Err(FeedCode::InvalidTradeId),
     }
 }
 
 /// An OHLCV row's trade count: a JSON integer in `[0, 2^63)`.
-pub fn trade_count(value: &Value) -> Result<u64, FeedCode> {
+pub fn trade_count(value: Scalar<'_>) -> Result<u64, FeedCode> {
     match value {
-        Value::Int(i) if (0..TS_LIMIT).contains(i) => u64::try_from(*i).map_err(|_| FeedCode::InvalidNumber),
+        Scalar::Int(i) if (0..TS_LIMIT).contains(&i) => u64::try_from(i).map_err(|_| FeedCode::InvalidNumber),
         _ => Err(FeedCode::InvalidNumber),
     }
 }
 
 /// `Some(v)` unless the value is absent or JSON null.
-pub fn present(value: Option<&Value>) -> Option<&Value> {
-    value.filter(|v| !v.is_null())
+pub fn present(value: Option<Scalar<'_>>) -> Option<Scalar<'_>> {
+    value.filter(|v| *v != Scalar::Null)
 }
 
 #[cfg(test)]
@@ -195,26 +242,29 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        assert_eq!(timestamp_ms(&Value::Int(5)), Ok(5));
-        assert_eq!(timestamp_ms(&Value::Str("0017".into())), Ok(17));
-        assert_eq!(timestamp_ms(&Value::Str("9223372036854775808".into())), Err(FeedCode::InvalidTimestamp));
-        assert_eq!(timestamp_ms(&Value::Str("12a".into())), Err(FeedCode::InvalidTimestamp));
-        assert_eq!(timestamp_ms(&Value::Float(1.0)), Err(FeedCode::InvalidTimestamp));
-        assert_eq!(timestamp_ms(&Value::Bool(true)), Err(FeedCode::InvalidTimestamp));
-        assert_eq!(timestamp_seconds(&Value::Float(1710327959.1733468)), Ok(1710327959173));
-        assert_eq!(timestamp_seconds(&Value::Str("1710327533".into())), Ok(1710327533000));
-        assert_eq!(timestamp_seconds(&Value::Str("-1".into())), Err(FeedCode::InvalidTimestamp));
+        assert_eq!(timestamp_ms(Scalar::Int(5)), Ok(5));
+        assert_eq!(timestamp_ms(Scalar::Str("0017")), Ok(17));
+        assert_eq!(timestamp_ms(Scalar::Str("9223372036854775808")), Err(FeedCode::InvalidTimestamp));
+        assert_eq!(timestamp_ms(Scalar::Str("12a")), Err(FeedCode::InvalidTimestamp));
+        assert_eq!(timestamp_ms(Scalar::Float(1.0)), Err(FeedCode::InvalidTimestamp));
+        assert_eq!(timestamp_ms(Scalar::Bool(true)), Err(FeedCode::InvalidTimestamp));
+        assert_eq!(timestamp_seconds(Scalar::Float(1710327959.1733468)), Ok(1710327959173));
+        assert_eq!(timestamp_seconds(Scalar::Str("1710327533")), Ok(1710327533000));
+        assert_eq!(timestamp_seconds(Scalar::Str("-1")), Err(FeedCode::InvalidTimestamp));
+        assert_eq!(timestamp_seconds(Scalar::Bool(false)), Err(FeedCode::InvalidTimestamp));
+        assert_eq!(decimal(Scalar::BigInt), Decimal::Overflow);
+        assert_eq!(decimal(Scalar::Other), Decimal::Invalid);
     }
 
     #[test]
     fn sides_ids_and_precedence() {
         let map = [("0", Side::Buy), ("1", Side::Sell)];
-        assert_eq!(side(Some(&Value::Int(1)), &map), Ok(Some(Side::Sell)));
-        assert_eq!(side(Some(&Value::Str("2".into())), &map), Err(FeedCode::InvalidSide));
-        assert_eq!(side(Some(&Value::Bool(false)), &map), Err(FeedCode::InvalidSide));
-        assert_eq!(trade_id(Some(&Value::Int(-7))), Ok(Some("-7".into())));
-        assert_eq!(trade_id(Some(&Value::Str("a\u{85}".into()))), Err(FeedCode::InvalidTradeId));
-        assert_eq!(trade_id(Some(&Value::Str("x".repeat(129)))), Err(FeedCode::InvalidTradeId));
+        assert_eq!(side(Some(Scalar::Int(1)), &map), Ok(Some(Side::Sell)));
+        assert_eq!(side(Some(Scalar::Str("2")), &map), Err(FeedCode::InvalidSide));
+        assert_eq!(side(Some(Scalar::Bool(false)), &map), Err(FeedCode::InvalidSide));
+        assert_eq!(trade_id(Some(Scalar::Int(-7))), Ok(Some("-7".into())));
+        assert_eq!(trade_id(Some(Scalar::Str("a\u{85}"))), Err(FeedCode::InvalidTradeId));
+        assert_eq!(trade_id(Some(Scalar::Str(&"x".repeat(129)))), Err(FeedCode::InvalidTradeId));
         assert_eq!(resolve([Decimal::Overflow, Decimal::Invalid]), Err(FeedCode::InvalidNumber));
         assert_eq!(resolve([Decimal::Ok(1), Decimal::Overflow]), Err(FeedCode::NumericOverflow));
         assert_eq!(resolve([Decimal::Ok(1), Decimal::Ok(2)]), Ok([1, 2]));

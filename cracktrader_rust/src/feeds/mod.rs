@@ -5,6 +5,8 @@ pub mod aggregate;
 pub mod codes;
 pub mod dialects;
 pub mod fields;
+pub mod idset;
+pub mod json;
 pub mod ohlcv;
 pub mod reorder;
 pub mod trades;

@@ -5,12 +5,12 @@
 //! rules as `invalid_number`.
 
 use super::codes::{Counters, FeedCode};
-use super::dialects::{field, frame_items, ItemKind, OhlcvLayout};
-use super::fields::{self, TsUnit};
+use super::dialects::{frame_items, Item, OhlcvLayout};
+use super::fields::{self, Scalar, TsUnit};
+use super::json;
+use super::trades::shape_code;
 use crate::engine::canonical::JsonWriter;
 use crate::engine::numbers::Raw;
-use crate::engine::strict_json;
-use crate::engine::value::Value;
 
 /// A candle: from an OHLCV row (trade count when the venue sends it) or from the
 /// aggregator (trade count always set).
@@ -39,7 +39,7 @@ pub fn write_candle(out: &mut String, candle: &Candle) {
 }
 
 /// The raw values of one row: timestamp, open, high, low, close, volume, count.
-pub type CandleFields<'a> = [Option<&'a Value>; 7];
+pub type CandleFields<'a> = [Option<Scalar<'a>>; 7];
 
 /// Normalize one candle from its field values (shared by every entry point).
 pub fn build_candle(values: CandleFields<'_>, unit: TsUnit) -> Result<Candle, FeedCode> {
@@ -62,20 +62,18 @@ pub fn build_candle(values: CandleFields<'_>, unit: TsUnit) -> Result<Candle, Fe
 }
 
 /// One item of a dialect -> a candle.
-pub fn read_candle(item: &Value, layout: &OhlcvLayout) -> Result<Candle, FeedCode> {
-    match (layout.item, item) {
-        (ItemKind::Object, Value::Object(_)) | (ItemKind::Row, Value::Array(_)) => {}
-        (ItemKind::Object, _) => return Err(FeedCode::NotAnObject),
-        (ItemKind::Row, _) => return Err(FeedCode::NotARow),
+pub fn read_candle<I: Item + ?Sized>(item: &I, layout: &OhlcvLayout) -> Result<Candle, FeedCode> {
+    if item.kind() != Some(layout.item) {
+        return Err(shape_code(layout.item));
     }
     let values = [
-        field(item, layout.timestamp),
-        field(item, layout.open),
-        field(item, layout.high),
-        field(item, layout.low),
-        field(item, layout.close),
-        field(item, layout.volume),
-        layout.trade_count.and_then(|key| field(item, key)),
+        item.field(layout.timestamp),
+        item.field(layout.open),
+        item.field(layout.high),
+        item.field(layout.low),
+        item.field(layout.close),
+        item.field(layout.volume),
+        layout.trade_count.and_then(|key| item.field(key)),
     ];
     build_candle(values, layout.timestamp_unit)
 }
@@ -98,7 +96,7 @@ impl CandleBatch {
     }
 
     pub fn add_frame(&mut self, frame: &[u8], layout: &OhlcvLayout) {
-        let Ok(value) = strict_json::parse_bytes(frame) else {
+        let Ok(value) = json::parse(frame) else {
             self.counters.bump(FeedCode::InvalidJson);
             return;
         };
@@ -127,8 +125,8 @@ mod tests {
     use super::*;
     use crate::feeds::dialects::ohlcv_layout;
 
-    fn one(json: &str, dialect: &str) -> Result<Candle, FeedCode> {
-        read_candle(&strict_json::parse_str(json).unwrap(), ohlcv_layout(dialect).unwrap())
+    fn one(text: &str, dialect: &str) -> Result<Candle, FeedCode> {
+        read_candle(&json::parse(text.as_bytes()).unwrap(), ohlcv_layout(dialect).unwrap())
     }
 
     #[test]

@@ -4,12 +4,11 @@
 //! `invalid_trade_id`, then numbers (any invalid over any overflow), then amount > 0.
 
 use super::codes::{Counters, FeedCode};
-use super::dialects::{field, frame_items, ItemKind, Key, TradeLayout};
-use super::fields::{self, Side, TsUnit};
+use super::dialects::{frame_items, Item, ItemKind, Key, TradeLayout};
+use super::fields::{self, Scalar, Side, TsUnit};
+use super::json;
 use crate::engine::canonical::JsonWriter;
 use crate::engine::numbers::Raw;
-use crate::engine::strict_json;
-use crate::engine::value::Value;
 
 /// A normalized trade.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,11 +26,11 @@ pub const COLUMN_SIDES: &[(&str, Side)] = &[("buy", Side::Buy), ("sell", Side::S
 /// The raw field values of one trade, each `None` when absent.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TradeFields<'a> {
-    pub timestamp: Option<&'a Value>,
-    pub price: Option<&'a Value>,
-    pub amount: Option<&'a Value>,
-    pub side: Option<&'a Value>,
-    pub id: Option<&'a Value>,
+    pub timestamp: Option<Scalar<'a>>,
+    pub price: Option<Scalar<'a>>,
+    pub amount: Option<Scalar<'a>>,
+    pub side: Option<Scalar<'a>>,
+    pub id: Option<Scalar<'a>>,
 }
 
 /// Normalize one trade from its field values (shared by every entry point).
@@ -53,21 +52,27 @@ pub fn build_trade(fields_in: TradeFields<'_>, unit: TsUnit, side_map: &[(&str, 
     Ok(Trade { timestamp, price, amount, side, id })
 }
 
-fn opt_field(item: &Value, key: Option<Key>) -> Option<&Value> {
-    key.and_then(|k| field(item, k))
+fn opt_field<I: Item + ?Sized>(item: &I, key: Option<Key>) -> Option<Scalar<'_>> {
+    key.and_then(|k| item.field(k))
+}
+
+/// The shape code of an item that is not what the layout reads.
+pub fn shape_code(expected: ItemKind) -> FeedCode {
+    match expected {
+        ItemKind::Object => FeedCode::NotAnObject,
+        ItemKind::Row => FeedCode::NotARow,
+    }
 }
 
 /// One item of a dialect -> a trade.
-pub fn read_trade(item: &Value, layout: &TradeLayout) -> Result<Trade, FeedCode> {
-    match (layout.item, item) {
-        (ItemKind::Object, Value::Object(_)) | (ItemKind::Row, Value::Array(_)) => {}
-        (ItemKind::Object, _) => return Err(FeedCode::NotAnObject),
-        (ItemKind::Row, _) => return Err(FeedCode::NotARow),
+pub fn read_trade<I: Item + ?Sized>(item: &I, layout: &TradeLayout) -> Result<Trade, FeedCode> {
+    if item.kind() != Some(layout.item) {
+        return Err(shape_code(layout.item));
     }
     let fields_in = TradeFields {
-        timestamp: field(item, layout.timestamp),
-        price: field(item, layout.price),
-        amount: field(item, layout.amount),
+        timestamp: item.field(layout.timestamp),
+        price: item.field(layout.price),
+        amount: item.field(layout.amount),
         side: opt_field(item, layout.side),
         id: opt_field(item, layout.trade_id),
     };
@@ -95,7 +100,7 @@ pub struct TradeBatch {
 
 impl TradeBatch {
     /// Normalize one item into the batch (or count why not).
-    pub fn add_item(&mut self, item: &Value, layout: &TradeLayout) {
+    pub fn add_item<I: Item + ?Sized>(&mut self, item: &I, layout: &TradeLayout) {
         self.items_seen = self.items_seen.saturating_add(1);
         match read_trade(item, layout) {
             Ok(trade) => self.trades.push(trade),
@@ -114,7 +119,7 @@ impl TradeBatch {
 
     /// Parse one raw JSON frame of `layout`'s dialect into the batch.
     pub fn add_frame(&mut self, frame: &[u8], layout: &TradeLayout) {
-        let Ok(value) = strict_json::parse_bytes(frame) else {
+        let Ok(value) = json::parse(frame) else {
             self.counters.bump(FeedCode::InvalidJson);
             return;
         };
@@ -143,8 +148,8 @@ mod tests {
     use super::*;
     use crate::feeds::dialects::trade_layout;
 
-    fn one(json: &str, dialect: &str) -> Result<Trade, FeedCode> {
-        read_trade(&strict_json::parse_str(json).unwrap(), trade_layout(dialect).unwrap())
+    fn one(text: &str, dialect: &str) -> Result<Trade, FeedCode> {
+        read_trade(&json::parse(text.as_bytes()).unwrap(), trade_layout(dialect).unwrap())
     }
 
     #[test]
