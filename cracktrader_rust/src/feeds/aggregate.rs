@@ -166,16 +166,16 @@ impl Aggregator {
             }
             return Step::Used;
         }
-        if let Some(id) = id {
-            if self.ids.contains(id) {
-                return Step::Duplicate;
-            }
+        // One lookup per id: duplicate first, then the volume check, then the insert.
+        let probe = id.map(|id| self.ids.probe(id));
+        if probe.is_some_and(|p| p.found) {
+            return Step::Duplicate;
         }
         let Some(total) = self.volume.checked_add(amount) else {
             return Step::Overflow;
         };
-        if let Some(id) = id {
-            self.ids.insert(id);
+        if let (Some(id), Some(probe)) = (id, probe) {
+            self.ids.insert_probed(id, probe);
         }
         self.volume = total;
         if price > self.high {

@@ -22,6 +22,14 @@ fn hash(text: &str) -> u64 {
     h ^ (h >> 29)
 }
 
+/// The outcome of one lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probe {
+    hash: u64,
+    slot: Option<usize>,
+    pub found: bool,
+}
+
 /// A set of strings that clears in place.
 #[derive(Debug, Clone, Default)]
 pub struct IdSet {
@@ -66,26 +74,44 @@ impl IdSet {
     }
 
     pub fn contains(&self, text: &str) -> bool {
-        self.find(text, hash(text)).and_then(|slot| self.slots.get(slot)).is_some_and(|v| *v != 0)
+        self.probe(text).found
+    }
+
+    /// Look `text` up once; pass the result to `insert_probed` to add it without a
+    /// second hash and probe (the aggregator checks the volume in between).
+    pub fn probe(&self, text: &str) -> Probe {
+        let h = hash(text);
+        match self.find(text, h) {
+            Some(slot) => Probe { hash: h, slot: Some(slot), found: self.slots.get(slot).is_some_and(|v| *v != 0) },
+            None => Probe { hash: h, slot: None, found: false },
+        }
     }
 
     /// Add `text`; `false` when it was already there.
     pub fn insert(&mut self, text: &str) -> bool {
-        if self.entries.len().saturating_mul(2) >= self.slots.len() {
-            self.grow();
-        }
-        let h = hash(text);
-        let Some(slot) = self.find(text, h) else { return false };
-        if self.slots.get(slot).is_some_and(|v| *v != 0) {
+        let probe = self.probe(text);
+        if probe.found {
             return false;
         }
+        self.insert_probed(text, probe);
+        true
+    }
+
+    /// Add `text`, known absent by `probe` (taken on this set, unchanged since).
+    pub fn insert_probed(&mut self, text: &str, probe: Probe) {
+        let mut slot = probe.slot;
+        if slot.is_none() || self.entries.len().saturating_add(1).saturating_mul(2) > self.slots.len() {
+            self.grow();
+            slot = self.find(text, probe.hash);
+        }
+        let Some(slot) = slot else { return };
+        let h = probe.hash;
         let start = self.arena.len();
         self.arena.push_str(text);
         self.entries.push((h, start, self.arena.len()));
         if let Some(cell) = self.slots.get_mut(slot) {
             *cell = self.entries.len();
         }
-        true
     }
 
     fn grow(&mut self) {

@@ -1,0 +1,72 @@
+"""Timing helpers shared by the benchmarks: warm-up, N timed runs, median and min.
+
+``measure(run, setup=...)`` calls ``setup()`` (untimed) before every call so each run
+starts from the same state (a fresh aggregator, say), runs ``warmup`` untimed calls,
+then ``iterations`` timed ones with ``time.perf_counter``. The garbage collector is
+paused while timing so a collection triggered by one backend's garbage is not billed
+to the other.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+MIN_ITERATIONS = 5
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Milliseconds per run."""
+
+    samples_ms: list[float]
+    warmup: int
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def min_ms(self) -> float:
+        return min(self.samples_ms)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["samples_ms"] = [round(sample, 4) for sample in self.samples_ms]
+        out["median_ms"] = round(self.median_ms, 4)
+        out["min_ms"] = round(self.min_ms, 4)
+        return out
+
+
+def measure(run: Callable[..., Any], *, setup: Callable[[], tuple] | None = None,
+            iterations: int = 7, warmup: int = 1) -> Timing:
+    """Time ``run(*setup())``; at least ``MIN_ITERATIONS`` timed runs."""
+    if iterations < MIN_ITERATIONS:
+        raise ValueError(f"at least {MIN_ITERATIONS} timed iterations, got {iterations}")
+    make_args = setup or (lambda: ())
+    for _ in range(warmup):
+        run(*make_args())
+    samples = []
+    enabled = gc.isenabled()
+    try:
+        for _ in range(iterations):
+            args = make_args()
+            gc.collect()
+            gc.disable()
+            started = time.perf_counter()
+            run(*args)
+            samples.append((time.perf_counter() - started) * 1000.0)
+            if enabled:
+                gc.enable()
+    finally:
+        if enabled:
+            gc.enable()
+    return Timing(samples, warmup)
+
+
+def ratio(slow_ms: float, fast_ms: float) -> float:
+    """``slow / fast`` (how many times faster the fast side is); inf when fast is 0."""
+    return slow_ms / fast_ms if fast_ms > 0 else float("inf")
