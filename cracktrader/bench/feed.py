@@ -5,9 +5,12 @@ Hot paths (each backend starting from the same inputs, fresh state per run):
 - ``aggregate``: the bucket kernel alone, normalized trades (each backend's own batch
   form, built untimed) -> candle dicts; the Python reference target (50,000 ticks at
   1,000 ms under 80 ms) is read here;
-- ``parse_json``: raw JSON frames (CCXT unified trades, ``--frame-size`` per frame, as a
-  REST body or websocket batch carries them) -> a normalized trade batch;
+- ``parse_json``: raw JSON frames as the venue sends them (``--dialect``, default gemini's
+  REST body as recorded: string numbers, ms timestamps as strings; ``--frame-size``
+  trades per frame) -> a normalized trade batch;
 - ``json_to_candles``: the same frames -> candles in one call (parse + aggregate);
+- ``parse_json_ccxt``: CCXT unified trades serialized as JSON (float numbers, ``info``
+  and all; not what a venue sends, but what a recorder of CCXT results stores);
 - ``columnar``: ``array('q')`` ms timestamps + ``array('d')`` prices and amounts ->
   candles (every float through its shortest round-trip digits);
 - ``list_of_dicts``: CCXT unified trade dicts (with their ``info``) -> candles;
@@ -51,10 +54,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ticks-per-second", type=float, default=100.0,
                         help="mean trade rate of the generated stream (default 100)")
     parser.add_argument("--frame-size", type=int, default=100, help="trades per JSON frame (default 100)")
+    parser.add_argument("--dialect", default="gemini", choices=("gemini", "bitstamp", "bitvavo", "kraken"),
+                        help="venue whose REST bodies the raw-JSON paths parse (default gemini)")
     parser.add_argument("--seed", type=int, default=7, help="workload seed (default 7)")
     parser.add_argument("--iterations", type=int, default=7,
                         help=f"timed runs per path and backend, at least {MIN_ITERATIONS} (default 7)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall time, or the thread's CPU time (steadier on a loaded, shared "
+                             "machine); reports of different clocks are not compared (default wall)")
     parser.add_argument("--json-out", metavar="PATH", help="write the report as JSON")
     parser.add_argument("--baseline", metavar="PATH", help="compare medians with this saved report")
     parser.add_argument("--max-slowdown", type=float, default=1.5,
@@ -69,8 +77,10 @@ def workload_shape(args: argparse.Namespace) -> dict[str, Any]:
         "parser_samples": args.parser_samples,
         "ticks_per_second": args.ticks_per_second,
         "frame_size": args.frame_size,
+        "dialect": args.dialect,
         "seed": args.seed,
         "generator": "cracktrader.feeds.generate/calm-v1",
+        "clock": args.clock,
     }
 
 
@@ -82,6 +92,7 @@ def _workload(args: argparse.Namespace) -> dict[str, Any]:
         generate_trades,
         to_columns,
         to_frames,
+        to_venue_frames,
     )
 
     # A calm, realistic stream: float prices as CCXT returns them, unique ids, a little
@@ -98,20 +109,22 @@ def _workload(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "trades": trades,
         "columns": to_columns(trades)[:3],
-        "frames": to_frames(parser_trades, args.frame_size),
+        "frames": to_venue_frames(parser_trades, args.dialect, args.frame_size),
+        "ccxt_frames": to_frames(parser_trades, args.frame_size),
         "candles": generate_candles(args.seed, args.parser_samples),
         "ohlcv_frames": to_frames(rows, args.frame_size),
     }
 
 
-def _paths(bridge: Any, work: dict[str, Any], timeframe: int) -> dict[str, tuple[Callable, Callable]]:
+def _paths(bridge: Any, work: dict[str, Any], timeframe: int, dialect: str) -> dict[str, tuple[Callable, Callable]]:
     """name -> (setup, run) for one backend; run's return value is compared."""
     batch = bridge.trades_from_dicts(work["trades"])
     fresh = lambda: (bridge.TradeAggregator(timeframe),)  # noqa: E731
     return {
         "aggregate": (fresh, lambda agg: agg.push(batch)),
-        "parse_json": (lambda: (), lambda: bridge.parse_trades_json(work["frames"])),
-        "json_to_candles": (fresh, lambda agg: agg.push_json(work["frames"])),
+        "parse_json": (lambda: (), lambda: bridge.parse_trades_json(work["frames"], dialect)),
+        "json_to_candles": (fresh, lambda agg: agg.push_json(work["frames"], dialect)),
+        "parse_json_ccxt": (lambda: (), lambda: bridge.parse_trades_json(work["ccxt_frames"])),
         "columnar": (fresh, lambda agg: agg.push_columns(*work["columns"])),
         "list_of_dicts": (fresh, lambda agg: agg.push_dicts(work["trades"])),
         "reorder": (lambda: (), lambda: bridge.sort_reorder_buffer(work["candles"])),
@@ -121,7 +134,8 @@ def _paths(bridge: Any, work: dict[str, Any], timeframe: int) -> dict[str, tuple
 
 def _items(args: argparse.Namespace) -> dict[str, int]:
     return {"aggregate": args.ticks, "parse_json": args.parser_samples,
-            "json_to_candles": args.parser_samples, "columnar": args.ticks,
+            "json_to_candles": args.parser_samples, "parse_json_ccxt": args.parser_samples,
+            "columnar": args.ticks,
             "list_of_dicts": args.ticks, "reorder": args.parser_samples,
             "parse_ohlcv_json": args.parser_samples}
 
@@ -197,8 +211,8 @@ def run(args: argparse.Namespace) -> int:
               '(pip install -e ".[dev]")', file=sys.stderr)
         return 2
     work = _workload(args)
-    paths = {"python": _paths(python_bridge(), work, args.timeframe_ms),
-             "rust": _paths(rust_bridge(), work, args.timeframe_ms)}
+    paths = {"python": _paths(python_bridge(), work, args.timeframe_ms, args.dialect),
+             "rust": _paths(rust_bridge(), work, args.timeframe_ms, args.dialect)}
     differing = _agreement(paths)
     profile = _build_profile()
     items = _items(args)
@@ -208,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
         for backend in ("python", "rust"):
             setup, call = paths[backend][name]
             entry[backend] = measure(call, setup=setup, iterations=args.iterations,
-                                     warmup=args.warmup).as_dict()
+                                     warmup=args.warmup, clock=args.clock).as_dict()
         entry["speedup"] = round(ratio(entry["python"]["median_ms"], entry["rust"]["median_ms"]), 2)
         results[name] = entry
     report = {
@@ -247,8 +261,8 @@ def _print(report: dict[str, Any]) -> None:
     workload = report["workload"]
     print(f"feed benchmark: {workload['ticks']} ticks at {workload['timeframe_ms']} ms, "
           f"{workload['parser_samples']} parser samples, {workload['ticks_per_second']:g} ticks/s, "
-          f"frames of {workload['frame_size']}; rust build: {report['build_profile']}; "
-          f"{report['iterations']} timed runs after {report['warmup']} warm-up")
+          f"{workload['dialect']} frames of {workload['frame_size']}; rust build: {report['build_profile']}; "
+          f"{report['iterations']} timed runs after {report['warmup']} warm-up; {workload['clock']} clock")
     header = f"{'path':<18}{'items':>8}{'python med':>12}{'python min':>12}{'rust med':>10}{'rust min':>10}{'py/rust':>9}"
     print(header)
     print("-" * len(header))
@@ -263,7 +277,8 @@ def _print(report: dict[str, Any]) -> None:
     for name, met in targets["rust_20x"].items():
         print(f"target rust >= {RUST_SPEEDUP_TARGET:.0f}x on {name}: "
               f"{report['paths'][name]['speedup']:.1f}x -> {'met' if met else 'MISSED'}")
-    print(f"reported, not targeted: kernel on a normalized batch "
-          f"{report['paths']['aggregate']['speedup']:.1f}x, list_of_dicts "
-          f"{report['paths']['list_of_dicts']['speedup']:.1f}x, reorder {report['paths']['reorder']['speedup']:.1f}x")
+    paths = report["paths"]
+    print(f"reported, not targeted: kernel on a normalized batch {paths['aggregate']['speedup']:.1f}x, "
+          f"ccxt-unified JSON {paths['parse_json_ccxt']['speedup']:.1f}x, list_of_dicts "
+          f"{paths['list_of_dicts']['speedup']:.1f}x, reorder {paths['reorder']['speedup']:.1f}x")
     print(f"agreement: {'both backends produced identical outputs' if report['agreement'] else 'NO'}")

@@ -33,6 +33,7 @@ from cracktrader.feeds.generate import (
     generate_trades,
     to_columns,
     to_frames,
+    to_venue_frames,
 )
 
 DIALECT_FRAMES = (
@@ -143,6 +144,11 @@ def run_case(seed: int, count: int = 400, scenario: Scenario | None = None) -> d
     for dialect in ("kraken", "bitstamp", "gemini", "bitvavo", "ccxt"):
         lock.check(f"parse_trades_json[{dialect}]",
                    lambda b: b.parse_trades_json(list(DIALECT_FRAMES) + frames[:3], dialect))
+    for dialect in ("kraken", "bitstamp", "gemini", "bitvavo"):
+        venue = to_venue_frames(trades, dialect, rng.choice([1, 10, 100]))
+        lock.check(f"venue frames[{dialect}]", lambda b: b.parse_trades_json(venue, dialect))
+        lock.check(f"venue candles[{dialect}]",
+                   lambda b: (lambda a: [a.push_json(venue, dialect), a.flush(), a.snapshot()])(b.TradeAggregator(tf)))
     columns = to_columns(trades)
     lock.check("trades_from_columns", lambda b: b.trades_from_columns(*columns[:3], ids=columns[3]))
     rows = generate_ohlcv_rows(seed, 80)

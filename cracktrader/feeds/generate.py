@@ -190,6 +190,50 @@ def _unjsonable(value: Any) -> Any:
     return repr(value)
 
 
+def _text(value: Any) -> Any:
+    """Venues send numbers as strings; floats keep their shortest digits."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _seconds(ms: Any) -> Any:
+    return str(ms // 1000) if type(ms) is int else ms
+
+
+def _venue_item(trade: Any, dialect: str, index: int) -> Any:
+    if not isinstance(trade, dict):
+        return trade
+    ts, side, tid = trade.get("timestamp"), trade.get("side"), trade.get("id")
+    price, amount = _text(trade.get("price")), _text(trade.get("amount"))
+    if dialect == "gemini":
+        return {"timestamp": _seconds(ts), "timestampms": str(ts) if type(ts) is int else ts,
+                "tid": tid if tid is not None else index, "price": price, "amount": amount,
+                "exchange": "gemini", "type": side}
+    if dialect == "bitstamp":
+        return {"date": _seconds(ts), "tid": tid, "price": price, "amount": amount,
+                "type": {"buy": "0", "sell": "1"}.get(side, side)}
+    if dialect == "bitvavo":
+        return {"id": tid, "timestamp": ts, "amount": amount, "price": price, "side": side}
+    seconds = ts / 1000 if type(ts) is int else ts  # kraken: float seconds, rows
+    return [price, amount, seconds, {"buy": "b", "sell": "s"}.get(side, side), "l", "",
+            tid if isinstance(tid, int) else index]
+
+
+def to_venue_frames(trades: list[Any], dialect: str, per_frame: int = 100) -> list[bytes]:
+    """The trades as a venue's own REST bodies (``gemini``, ``bitstamp``, ``bitvavo``,
+    ``kraken``): string numbers, the venue's keys, timestamp units and side spelling,
+    as recorded in ``tests/data/feeds/ccxt_trades.jsonl``."""
+    frames = []
+    for start in range(0, len(trades), max(1, per_frame)):
+        items = [_venue_item(t, dialect, start + i) for i, t in enumerate(trades[start:start + per_frame])]
+        body: Any = items
+        if dialect == "kraken":
+            body = {"error": [], "result": {"XBTUSDT": items, "last": str(start)}}
+        frames.append(json.dumps(body, default=_unjsonable).encode("utf-8", "surrogatepass"))
+    return frames
+
+
 def to_columns(trades: list[Any]) -> tuple[array, array, array, list[Any]]:
     """Columns (``array('q')`` ms, ``array('d')`` prices and amounts, ids) of the trades
     that have an int timestamp and float-convertible numbers; others are skipped."""

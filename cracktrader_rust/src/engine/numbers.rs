@@ -167,8 +167,50 @@ fn to_signed(negative: bool, magnitude: u128) -> NumResult {
     }
 }
 
+/// Exact shortcut for the common spelling `[-]digits[.digits]` with at most 18 digits
+/// and 9 decimals (venue prices and amounts): the value is then `digits x 10^(9 -
+/// decimals)` with no rounding and no overflow. `None` sends anything else (signs `+`,
+/// exponents, long inputs, malformed text) down the general path.
+fn fast_decimal(text: &str) -> Option<Raw> {
+    let bytes = text.as_bytes();
+    let (negative, body) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    if body.is_empty() || body.len() > 19 {
+        return None;
+    }
+    let mut value: u64 = 0;
+    let mut digits = 0u32;
+    let mut decimals: Option<u32> = None;
+    for (index, byte) in body.iter().enumerate() {
+        match byte {
+            b'0'..=b'9' => {
+                value = value.wrapping_mul(10).wrapping_add(u64::from(byte.wrapping_sub(b'0')));
+                digits = digits.wrapping_add(1);
+                if let Some(count) = decimals.as_mut() {
+                    *count = count.wrapping_add(1);
+                }
+            }
+            // a point needs digits on both sides, as the grammar says
+            b'.' if decimals.is_none() && index > 0 && index.saturating_add(1) < body.len() => decimals = Some(0),
+            _ => return None,
+        }
+    }
+    let decimals = decimals.unwrap_or(0);
+    if digits > 18 || decimals > 9 {
+        return None;
+    }
+    let scale = 10i128.checked_pow(9u32.checked_sub(decimals)?)?;
+    let magnitude = i128::from(value).checked_mul(scale)?;
+    Some(if negative { magnitude.checked_neg()? } else { magnitude })
+}
+
 /// Parse the decimal-string form (no surrounding whitespace, ASCII only).
 pub fn parse_decimal_str(text: &str) -> NumResult {
+    if let Some(raw) = fast_decimal(text) {
+        return Ok(raw);
+    }
     let parts = split(text).ok_or(NumError::Invalid)?;
     let digits = significant(parts.int_part, parts.frac_part);
     let length = digits.len();
@@ -420,6 +462,39 @@ mod tests {
         assert_eq!(parse_decimal_str("0e99999999999999999999999"), Ok(0));
         for bad in ["", " 1", "1 ", ".5", "5.", "0x10", "1e", "--1", "١", "NaN", "inf"] {
             assert_eq!(parse_decimal_str(bad), Err(NumError::Invalid), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn decimal_fast_path_equals_the_general_path() {
+        for text in [
+            "0", "-0", "1", "-1", "12.5", "0.000000001", "-0.1", "999999999999999999", "99999999.9999999999",
+            "123456789.123456789", "1234567890.123456789", "00012.5000", "1.", ".5", "-", "", "1..2", "1.2.3",
+            "+1", "1e3", "12a", "-.5", "5-", "0.0000000015", "1234567890123456789", "٣",
+        ] {
+            let general = split(text).map_or(Err(NumError::Invalid), |_| {
+                // force the general path by adding an exponent of zero when the text allows it
+                let with_exponent = format!("{text}e0");
+                parse_decimal_str(&with_exponent)
+            });
+            let expected = if text.is_empty() || text.contains(['e', 'E']) { parse_decimal_str(text) } else { general };
+            assert_eq!(parse_decimal_str(text), expected, "{text:?}");
+        }
+        let mut state: u64 = 0x1234_5678_9ABC_DEF1;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let whole = state % 1_000_000_000_000;
+            let frac_len = (state >> 40) % 11;
+            let frac = (state >> 20) % 10u64.pow(frac_len as u32);
+            let sign = if state & 1 == 0 { "" } else { "-" };
+            let text = if frac_len == 0 {
+                format!("{sign}{whole}")
+            } else {
+                format!("{sign}{whole}.{frac:0width$}", width = frac_len as usize)
+            };
+            assert_eq!(parse_decimal_str(&text), parse_decimal_str(&format!("{text}e0")), "{text}");
         }
     }
 

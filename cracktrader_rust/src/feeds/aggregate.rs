@@ -472,7 +472,7 @@ impl Aggregator {
         let mut out = String::new();
         for line in strict_json::split_lines(data) {
             let result = match json::parse(line) {
-                Ok(value) => match read_trade(&value, &CCXT_TRADES) {
+                Ok(tape) => match read_trade(&tape.root(), &CCXT_TRADES) {
                     Ok(trade) => self.apply_trade(trade),
                     Err(code) => self.refuse(code),
                 },

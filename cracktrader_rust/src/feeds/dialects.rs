@@ -4,7 +4,7 @@
 
 use super::codes::FeedCode;
 use super::fields::{Scalar, Side, TsUnit};
-use super::json::Json;
+use super::json::Node;
 use crate::engine::value::Value;
 
 /// A field's place in an item: an object key or a row position.
@@ -199,23 +199,49 @@ pub trait Item {
     fn kind(&self) -> Option<ItemKind>;
     /// One field; `None` when absent (a JSON null is `Some(Scalar::Null)`).
     fn field(&self, key: Key) -> Option<Scalar<'_>>;
+
+    /// Several fields at once (an item read by a layout wants five to seven).
+    fn fields<const N: usize>(&self, keys: [Option<Key>; N]) -> [Option<Scalar<'_>>; N] {
+        keys.map(|key| key.and_then(|k| self.field(k)))
+    }
 }
 
-impl Item for Json<'_> {
+impl Item for Node<'_, '_> {
     fn kind(&self) -> Option<ItemKind> {
-        match self {
-            Json::Object(_) => Some(ItemKind::Object),
-            Json::Array(_) => Some(ItemKind::Row),
-            _ => None,
+        if self.is_object() {
+            Some(ItemKind::Object)
+        } else if self.is_array() {
+            Some(ItemKind::Row)
+        } else {
+            None
         }
     }
 
     fn field(&self, key: Key) -> Option<Scalar<'_>> {
-        match (self, key) {
-            (Json::Object(_), Key::Name(name)) => self.get(name).map(Scalar::of_json),
-            (Json::Array(items), Key::Index(index)) => items.get(index).map(Scalar::of_json),
-            _ => None,
+        match key {
+            Key::Name(name) => self.get(name).map(Scalar::of_node),
+            Key::Index(index) => self.index(index).map(Scalar::of_node),
         }
+    }
+
+    fn fields<const N: usize>(&self, keys: [Option<Key>; N]) -> [Option<Scalar<'_>>; N] {
+        let mut out: [Option<Scalar<'_>>; N] = [None; N];
+        if !self.is_object() {
+            for (slot, key) in out.iter_mut().zip(keys) {
+                *slot = key.and_then(|k| self.field(k));
+            }
+            return out;
+        }
+        // objects: one pass over the entries instead of one scan per key
+        for (name, value) in self.entries() {
+            for (slot, key) in out.iter_mut().zip(keys) {
+                if slot.is_none() && matches!(key, Some(Key::Name(wanted)) if wanted == name) {
+                    *slot = Some(Scalar::of_node(value));
+                    break;
+                }
+            }
+        }
+        out
     }
 }
 
@@ -238,47 +264,44 @@ impl Item for Value {
 }
 
 /// The items of one parsed frame (D-201).
-pub fn frame_items<'j, 'a>(value: &'j Json<'a>, root: Root) -> Result<Vec<&'j Json<'a>>, FeedCode> {
+pub fn frame_items<'t, 'a>(value: Node<'t, 'a>, root: Root) -> Result<Vec<Node<'t, 'a>>, FeedCode> {
     match root {
-        Root::Array => match value {
-            Json::Array(items) => Ok(items.iter().collect()),
-            _ => Err(FeedCode::InvalidFrame),
-        },
-        Root::ArrayOrObject => match value {
-            Json::Array(items) => Ok(items.iter().collect()),
-            Json::Object(_) => Ok(vec![value]),
-            _ => Err(FeedCode::InvalidFrame),
-        },
+        Root::Array if value.is_array() => Ok(value.elements().collect()),
+        Root::ArrayOrObject if value.is_array() => Ok(value.elements().collect()),
+        Root::ArrayOrObject if value.is_object() => Ok(vec![value]),
+        Root::Array | Root::ArrayOrObject => Err(FeedCode::InvalidFrame),
         Root::Path(path) => {
             let mut node = value;
             for key in path {
-                if !matches!(node, Json::Object(_)) {
+                if !node.is_object() {
                     return Err(FeedCode::InvalidFrame);
                 }
                 node = node.get(key).ok_or(FeedCode::InvalidFrame)?;
             }
-            match node {
-                Json::Array(items) => Ok(items.iter().collect()),
-                _ => Err(FeedCode::InvalidFrame),
+            if node.is_array() {
+                Ok(node.elements().collect())
+            } else {
+                Err(FeedCode::InvalidFrame)
             }
         }
         Root::Kraken => {
-            if !matches!(value, Json::Object(_)) {
+            if !value.is_object() {
                 return Err(FeedCode::InvalidFrame);
             }
-            match value.get("error") {
-                None | Some(Json::Null) => {}
-                Some(Json::Array(errors)) if errors.is_empty() => {}
-                Some(Json::Array(_)) => return Err(FeedCode::ExchangeError),
-                Some(_) => return Err(FeedCode::InvalidFrame),
+            if let Some(error) = value.get("error") {
+                if error.is_array() {
+                    if error.elements().next().is_some() {
+                        return Err(FeedCode::ExchangeError);
+                    }
+                } else if !error.is_null() {
+                    return Err(FeedCode::InvalidFrame);
+                }
             }
-            let Some(Json::Object(pairs)) = value.get("result") else {
-                return Err(FeedCode::InvalidFrame);
-            };
+            let result = value.get("result").filter(Node::is_object).ok_or(FeedCode::InvalidFrame)?;
             let mut items = Vec::new();
-            for (key, entry) in pairs {
-                if let (true, Json::Array(rows)) = (key != "last", entry) {
-                    items.extend(rows.iter());
+            for (key, entry) in result.entries() {
+                if key != "last" && entry.is_array() {
+                    items.extend(entry.elements());
                 }
             }
             Ok(items)
@@ -368,26 +391,26 @@ pub fn describe() -> Value {
 mod tests {
     use super::*;
 
-    fn parse_str(text: &str) -> Result<Json<'_>, crate::feeds::json::Refused> {
+    fn parse_str(text: &str) -> Result<crate::feeds::json::Tape<'_>, crate::feeds::json::Refused> {
         crate::feeds::json::parse(text.as_bytes())
     }
 
     #[test]
     fn kraken_roots() {
         let ok = parse_str(r#"{"error":[],"result":{"XBTUSDT":[[1],[2]],"last":"9"}}"#).unwrap();
-        assert_eq!(frame_items(&ok, Root::Kraken).unwrap().len(), 2);
+        assert_eq!(frame_items(ok.root(), Root::Kraken).unwrap().len(), 2);
         let failed = parse_str(r#"{"error":["EGeneral:Invalid arguments"]}"#).unwrap();
-        assert_eq!(frame_items(&failed, Root::Kraken), Err(FeedCode::ExchangeError));
+        assert_eq!(frame_items(failed.root(), Root::Kraken).err(), Some(FeedCode::ExchangeError));
         let odd = parse_str(r#"{"error":[],"result":[]}"#).unwrap();
-        assert_eq!(frame_items(&odd, Root::Kraken), Err(FeedCode::InvalidFrame));
+        assert_eq!(frame_items(odd.root(), Root::Kraken).err(), Some(FeedCode::InvalidFrame));
     }
 
     #[test]
     fn paths_and_single_objects() {
         let body = parse_str(r#"{"data":{"ohlc":[{},{}]}}"#).unwrap();
-        assert_eq!(frame_items(&body, Root::Path(&["data", "ohlc"])).unwrap().len(), 2);
-        assert_eq!(frame_items(&body, Root::Array), Err(FeedCode::InvalidFrame));
-        assert_eq!(frame_items(&body, Root::ArrayOrObject).unwrap().len(), 1);
+        assert_eq!(frame_items(body.root(), Root::Path(&["data", "ohlc"])).unwrap().len(), 2);
+        assert_eq!(frame_items(body.root(), Root::Array).err(), Some(FeedCode::InvalidFrame));
+        assert_eq!(frame_items(body.root(), Root::ArrayOrObject).unwrap().len(), 1);
         assert!(trade_layout("kraken").is_some() && ohlcv_layout("nope").is_none());
     }
 }

@@ -3,7 +3,7 @@
 //! the normalized value or the feed code that refuses it.
 
 use super::codes::FeedCode;
-use super::json::Json;
+use super::json::{Node, Number, Tok};
 use crate::engine::numbers::{self, NumError, Raw};
 use crate::engine::value::Value;
 
@@ -35,15 +35,20 @@ impl<'a> Scalar<'a> {
         }
     }
 
-    pub fn of_json(value: &'a Json<'_>) -> Scalar<'a> {
-        match value {
-            Json::Null => Scalar::Null,
-            Json::Bool(b) => Scalar::Bool(*b),
-            Json::Int(i) => Scalar::Int(*i),
-            Json::BigInt { .. } => Scalar::BigInt,
-            Json::Float(f) => Scalar::Float(*f),
-            Json::Str(s) => Scalar::Str(s),
-            Json::Array(_) | Json::Object(_) => Scalar::Other,
+    pub fn of_node(node: Node<'a, '_>) -> Scalar<'a> {
+        match node.tok() {
+            Some(Tok::Null) => Scalar::Null,
+            Some(Tok::Bool(b)) => Scalar::Bool(b),
+            Some(Tok::Num { .. }) => match node.as_number() {
+                Some(Number::Int(i)) => Scalar::Int(i),
+                Some(Number::BigInt { .. }) => Scalar::BigInt,
+                Some(Number::Float(f)) => Scalar::Float(f),
+                None => Scalar::Other,
+            },
+            Some(Tok::Str { .. } | Tok::Escaped { .. }) => node.as_str().map_or(Scalar::Other, Scalar::Str),
+            Some(Tok::Array { .. } | Tok::Object { .. } | Tok::Key { .. } | Tok::KeyEscaped { .. }) | None => {
+                Scalar::Other
+            }
         }
     }
 }
@@ -115,6 +120,13 @@ pub fn timestamp_ms(value: Scalar<'_>) -> Result<i64, FeedCode> {
             let bytes = text.as_bytes();
             if bytes.is_empty() || bytes.len() > MAX_TS_DIGITS || !bytes.iter().all(u8::is_ascii_digit) {
                 return Err(FeedCode::InvalidTimestamp);
+            }
+            if bytes.len() <= 19 {
+                // 19 digits stay below 2^64: plain u64 arithmetic, no overflow possible
+                let total = bytes
+                    .iter()
+                    .fold(0u64, |t, d| t.wrapping_mul(10).wrapping_add(u64::from(d.wrapping_sub(b'0'))));
+                return to_ms(i128::from(total));
             }
             let mut total: u128 = 0;
             for digit in bytes {
@@ -245,6 +257,10 @@ mod tests {
         assert_eq!(timestamp_ms(Scalar::Int(5)), Ok(5));
         assert_eq!(timestamp_ms(Scalar::Str("0017")), Ok(17));
         assert_eq!(timestamp_ms(Scalar::Str("9223372036854775808")), Err(FeedCode::InvalidTimestamp));
+        assert_eq!(timestamp_ms(Scalar::Str("9223372036854775807")), Ok(i64::MAX));
+        assert_eq!(timestamp_ms(Scalar::Str("9999999999999999999")), Err(FeedCode::InvalidTimestamp));
+        assert_eq!(timestamp_ms(Scalar::Str("00000000000000000000000000000012")), Ok(12));
+        assert_eq!(timestamp_ms(Scalar::Str("000000000000000000000000000000012")), Err(FeedCode::InvalidTimestamp));
         assert_eq!(timestamp_ms(Scalar::Str("12a")), Err(FeedCode::InvalidTimestamp));
         assert_eq!(timestamp_ms(Scalar::Float(1.0)), Err(FeedCode::InvalidTimestamp));
         assert_eq!(timestamp_ms(Scalar::Bool(true)), Err(FeedCode::InvalidTimestamp));

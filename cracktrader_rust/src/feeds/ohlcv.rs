@@ -62,19 +62,19 @@ pub fn build_candle(values: CandleFields<'_>, unit: TsUnit) -> Result<Candle, Fe
 }
 
 /// One item of a dialect -> a candle.
-pub fn read_candle<I: Item + ?Sized>(item: &I, layout: &OhlcvLayout) -> Result<Candle, FeedCode> {
+pub fn read_candle<I: Item>(item: &I, layout: &OhlcvLayout) -> Result<Candle, FeedCode> {
     if item.kind() != Some(layout.item) {
         return Err(shape_code(layout.item));
     }
-    let values = [
-        item.field(layout.timestamp),
-        item.field(layout.open),
-        item.field(layout.high),
-        item.field(layout.low),
-        item.field(layout.close),
-        item.field(layout.volume),
-        layout.trade_count.and_then(|key| item.field(key)),
-    ];
+    let values = item.fields([
+        Some(layout.timestamp),
+        Some(layout.open),
+        Some(layout.high),
+        Some(layout.low),
+        Some(layout.close),
+        Some(layout.volume),
+        layout.trade_count,
+    ]);
     build_candle(values, layout.timestamp_unit)
 }
 
@@ -96,13 +96,13 @@ impl CandleBatch {
     }
 
     pub fn add_frame(&mut self, frame: &[u8], layout: &OhlcvLayout) {
-        let Ok(value) = json::parse(frame) else {
+        let Ok(tape) = json::parse(frame) else {
             self.counters.bump(FeedCode::InvalidJson);
             return;
         };
-        match frame_items(&value, layout.root) {
+        match frame_items(tape.root(), layout.root) {
             Ok(items) => {
-                for item in items {
+                for item in &items {
                     self.add_outcome(read_candle(item, layout));
                 }
             }
@@ -126,7 +126,7 @@ mod tests {
     use crate::feeds::dialects::ohlcv_layout;
 
     fn one(text: &str, dialect: &str) -> Result<Candle, FeedCode> {
-        read_candle(&json::parse(text.as_bytes()).unwrap(), ohlcv_layout(dialect).unwrap())
+        read_candle(&json::parse(text.as_bytes()).unwrap().root(), ohlcv_layout(dialect).unwrap())
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! `invalid_trade_id`, then numbers (any invalid over any overflow), then amount > 0.
 
 use super::codes::{Counters, FeedCode};
-use super::dialects::{frame_items, Item, ItemKind, Key, TradeLayout};
+use super::dialects::{frame_items, Item, ItemKind, TradeLayout};
 use super::fields::{self, Scalar, Side, TsUnit};
 use super::json;
 use crate::engine::canonical::JsonWriter;
@@ -52,10 +52,6 @@ pub fn build_trade(fields_in: TradeFields<'_>, unit: TsUnit, side_map: &[(&str, 
     Ok(Trade { timestamp, price, amount, side, id })
 }
 
-fn opt_field<I: Item + ?Sized>(item: &I, key: Option<Key>) -> Option<Scalar<'_>> {
-    key.and_then(|k| item.field(k))
-}
-
 /// The shape code of an item that is not what the layout reads.
 pub fn shape_code(expected: ItemKind) -> FeedCode {
     match expected {
@@ -65,17 +61,13 @@ pub fn shape_code(expected: ItemKind) -> FeedCode {
 }
 
 /// One item of a dialect -> a trade.
-pub fn read_trade<I: Item + ?Sized>(item: &I, layout: &TradeLayout) -> Result<Trade, FeedCode> {
+pub fn read_trade<I: Item>(item: &I, layout: &TradeLayout) -> Result<Trade, FeedCode> {
     if item.kind() != Some(layout.item) {
         return Err(shape_code(layout.item));
     }
-    let fields_in = TradeFields {
-        timestamp: item.field(layout.timestamp),
-        price: item.field(layout.price),
-        amount: item.field(layout.amount),
-        side: opt_field(item, layout.side),
-        id: opt_field(item, layout.trade_id),
-    };
+    let [timestamp, price, amount, side, id] =
+        item.fields([Some(layout.timestamp), Some(layout.price), Some(layout.amount), layout.side, layout.trade_id]);
+    let fields_in = TradeFields { timestamp, price, amount, side, id };
     build_trade(fields_in, layout.timestamp_unit, layout.side_map)
 }
 
@@ -100,7 +92,7 @@ pub struct TradeBatch {
 
 impl TradeBatch {
     /// Normalize one item into the batch (or count why not).
-    pub fn add_item<I: Item + ?Sized>(&mut self, item: &I, layout: &TradeLayout) {
+    pub fn add_item<I: Item>(&mut self, item: &I, layout: &TradeLayout) {
         self.items_seen = self.items_seen.saturating_add(1);
         match read_trade(item, layout) {
             Ok(trade) => self.trades.push(trade),
@@ -119,13 +111,14 @@ impl TradeBatch {
 
     /// Parse one raw JSON frame of `layout`'s dialect into the batch.
     pub fn add_frame(&mut self, frame: &[u8], layout: &TradeLayout) {
-        let Ok(value) = json::parse(frame) else {
+        let Ok(tape) = json::parse(frame) else {
             self.counters.bump(FeedCode::InvalidJson);
             return;
         };
-        match frame_items(&value, layout.root) {
+        match frame_items(tape.root(), layout.root) {
             Ok(items) => {
-                for item in items {
+                self.trades.reserve(items.len());
+                for item in &items {
                     self.add_item(item, layout);
                 }
             }
@@ -149,7 +142,7 @@ mod tests {
     use crate::feeds::dialects::trade_layout;
 
     fn one(text: &str, dialect: &str) -> Result<Trade, FeedCode> {
-        read_trade(&json::parse(text.as_bytes()).unwrap(), trade_layout(dialect).unwrap())
+        read_trade(&json::parse(text.as_bytes()).unwrap().root(), trade_layout(dialect).unwrap())
     }
 
     #[test]
