@@ -32,13 +32,16 @@ class Timing:
 
     @property
     def median_ms(self) -> float:
+        """Median of the timed runs."""
         return statistics.median(self.samples_ms)
 
     @property
     def min_ms(self) -> float:
+        """Fastest timed run."""
         return min(self.samples_ms)
 
     def as_dict(self) -> dict[str, Any]:
+        """JSON-able form (samples rounded to 0.1 µs)."""
         out = asdict(self)
         out["samples_ms"] = [round(sample, 4) for sample in self.samples_ms]
         out["median_ms"] = round(self.median_ms, 4)

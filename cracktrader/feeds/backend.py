@@ -36,9 +36,11 @@ class FeedSelection:
 
     @property
     def fallback(self) -> bool:
+        """True when rust was asked for and python runs instead."""
         return self.fallback_reason is not None
 
     def as_dict(self) -> dict[str, object]:
+        """The selection as stats fields."""
         return {
             "backend": self.effective,
             "requested_backend": self.requested,

@@ -68,6 +68,7 @@ class Lockstep:
         self.divergence: dict[str, Any] | None = None
 
     def check(self, label: str, operation: Callable[[Any], Any]) -> None:
+        """Run ``operation(bridge)`` on both bridges; record the first differing outcome."""
         if self.divergence is not None:
             return
         left = _outcome(lambda: operation(self.python))

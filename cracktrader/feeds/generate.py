@@ -56,6 +56,7 @@ class Scenario:
     start_ms: int = 1_700_000_000_000
 
     def as_dict(self) -> dict[str, Any]:
+        """The scenario as a plain dict (for reports)."""
         return asdict(self)
 
 

@@ -131,6 +131,7 @@ class TradeBatch:
         self.items_seen = 0
 
     def append(self, trade: Trade) -> None:
+        """Add one normalized trade tuple."""
         timestamp, price, amount, trade_side, identifier = trade
         self.timestamps.append(timestamp)
         self.prices.append(price)
