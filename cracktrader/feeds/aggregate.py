@@ -364,6 +364,8 @@ class TradeAggregator:
 
     def apply_jsonl(self, data: bytes) -> bytes:
         """One canonical result line per input line; an unreadable line is ``invalid_json``."""
+        if not isinstance(data, (bytes, bytearray)):
+            raise InvalidPayload("apply_jsonl takes bytes")
         out = []
         for value in strict_json.loads_lines(bytes(data)):
             if isinstance(value, InvalidPayload):

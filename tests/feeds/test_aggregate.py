@@ -86,6 +86,9 @@ def test_dropped_payloads_are_counted_by_reason(feeds):
                               "numeric_overflow": 1}
     agg.push_json([b"{", b'[{"timestamp": 9, "price": 1, "amount": 1}]'])
     assert agg.counters()["invalid_json"] == 1
+    assert agg.apply_jsonl(bytearray(b"[]\n")) == b'{"accepted":false,"code":"not_an_object","emit":[]}\n'
+    with pytest.raises(InvalidPayload):
+        agg.apply_jsonl("text")
     assert agg.state()["next_bucket"]["trade_count"] == 1
 
 

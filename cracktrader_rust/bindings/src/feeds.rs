@@ -809,11 +809,20 @@ impl FeedTradeAggregator {
         Ok(out)
     }
 
-    /// One canonical result line per input line.
-    fn apply_jsonl<'py>(&mut self, py: Python<'py>, data: &[u8]) -> Bound<'py, PyBytes> {
+    /// One canonical result line per input line (`bytes` or `bytearray` in).
+    fn apply_jsonl<'py>(&mut self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+        let owned;
+        let bytes: &[u8] = if let Ok(b) = data.cast::<PyBytes>() {
+            b.as_bytes()
+        } else if let Ok(array) = data.cast::<PyByteArray>() {
+            owned = array.to_vec();
+            &owned
+        } else {
+            return Err(payload_error(py, "apply_jsonl takes bytes"));
+        };
         let inner = &mut self.inner;
-        let text = py.detach(|| inner.apply_jsonl(data));
-        PyBytes::new(py, text.as_bytes())
+        let text = py.detach(|| inner.apply_jsonl(bytes));
+        Ok(PyBytes::new(py, text.as_bytes()))
     }
 
     /// Which backend ran, counters by reason, and totals.

@@ -114,11 +114,6 @@ impl Aggregator {
         &self.counters
     }
 
-    /// Count dropped items from a batch (normalization rejects) as this aggregator's.
-    pub fn merge_counters(&mut self, counters: &Counters) {
-        self.counters.merge(counters);
-    }
-
     pub fn trades_aggregated(&self) -> u64 {
         self.trades_aggregated
     }
@@ -222,14 +217,6 @@ impl Aggregator {
     pub fn push_batch(&mut self, batch: &TradeBatch, emit: &mut Vec<Candle>) {
         self.counters.merge(&batch.counters);
         self.push_trades(&batch.trades, emit);
-    }
-
-    /// Aggregate id-less columns without building `Trade`s (the columnar fast path).
-    pub fn push_columns(&mut self, timestamps: &[i64], prices: &[Raw], amounts: &[Raw], emit: &mut Vec<Candle>) {
-        for ((t, p), a) in timestamps.iter().zip(prices).zip(amounts) {
-            let step = self.step(*t, *p, *a, None, emit);
-            self.record(step);
-        }
     }
 
     /// Emit the active bucket (if any); trades before its end become stale.
