@@ -49,7 +49,9 @@ settings.register_profile(
 settings.load_profile(os.environ.get(PROFILE_ENV, "dev"))
 
 
-@pytest.fixture(params=["python", "rust"])
+# Session scope: the fixture only hands out a token, and Hypothesis' health check
+# rejects function-scoped fixtures in @given tests.
+@pytest.fixture(params=["python", "rust"], scope="session")
 def backend(request: pytest.FixtureRequest) -> str:
     """The backend token under test; the rust case follows ``require_rust``."""
     if request.param == RUST:

@@ -36,10 +36,13 @@ INVARIANT_CODES = [
     "position_mismatch", "negative_cash", "ledger_overflow", "fill_outside_bar",
     "limit_price_violated", "stop_not_triggered", "filled_on_placement_bar",
 ]
+# Feed counters (docs/feeds.md, D-203/D-204): reasons a tick, row or frame was dropped,
+# plus the reorder buffer's replaced duplicates.
 FEED_CODES = [
     "trade_out_of_order_dropped", "missing_field", "invalid_number", "numeric_overflow",
     "invalid_timestamp", "invalid_side", "not_an_object", "not_a_row", "invalid_json",
-    "duplicate_candle_replaced",
+    "duplicate_candle_replaced", "trade_duplicate_dropped", "invalid_trade_id",
+    "volume_overflow_dropped", "invalid_frame", "exchange_error",
 ]
 # The `code` of each exception class in cracktrader/engine/errors.py (misuse, not data).
 EXCEPTION_CODES = [

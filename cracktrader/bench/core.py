@@ -94,19 +94,14 @@ def run(
         if outputs["apply"] != outputs["apply_batch"] or outputs["apply_batch"] != outputs["apply_jsonl"]:
             disagreements.append(f"{backend}:apis-differ")
         figures: dict[str, Any] = {}
-        setup = lambda backend=backend: _core(backend, invariants)  # noqa: E731
-        if "apply" in apis:
-            figures["apply"] = measure(
-                lambda core: [core.apply(item) for item in stream], setup, warmup=warmup, iterations=iterations
-            ).rate(events)
-        if "apply_batch" in apis:
-            figures["apply_batch"] = measure(
-                lambda core: core.apply_batch(stream), setup, warmup=warmup, iterations=iterations
-            ).rate(events)
-        if "apply_jsonl" in apis:
-            figures["apply_jsonl"] = measure(
-                lambda core: core.apply_jsonl(jsonl), setup, warmup=warmup, iterations=iterations
-            ).rate(events)
+        setup = lambda backend=backend: (_core(backend, invariants),)  # noqa: E731
+        runs = {
+            "apply": lambda core: [core.apply(item) for item in stream],
+            "apply_batch": lambda core: core.apply_batch(stream),
+            "apply_jsonl": lambda core: core.apply_jsonl(jsonl),
+        }
+        for api in apis:
+            figures[api] = measure(runs[api], setup=setup, warmup=warmup, iterations=iterations).rate(events)
         report[backend] = figures
     report["workload"] = {
         "name": "core_stream",

@@ -106,7 +106,7 @@ def run(
         figures[backend], hashes[backend] = {}, {}
         for api in APIS:
             timing = measure(
-                runners[api], lambda: build_sequencer(backend, late_policy=late_policy),
+                runners[api], setup=lambda: (build_sequencer(backend, late_policy=late_policy),),
                 warmup=warmup, iterations=iterations, minimum=1,
             )
             seconds, cpu, output = timing.samples, timing.cpu_samples, timing.output

@@ -12,6 +12,7 @@
 )]
 
 pub mod engine;
+pub mod feeds;
 
 /// The crate version, exported to Python as `cracktrader._native.__version__`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,7 +1,6 @@
-"""Fixtures of the invariant-checker tests: ``backend`` and ``checked_core``.
+"""Fixtures of the invariant-checker tests (``backend`` comes from tests/conftest.py).
 
-``backend`` runs a test once per backend; the rust case skips when the extension is
-not built, unless ``CRACKTRADER_REQUIRE_RUST=1`` (then it fails). ``checked_core`` is
+``checked_core`` is
 the fixture every core test should use (D-332): a factory for cores that run the
 invariant checker after every step and raise ``InvariantViolation`` at once.
 """
@@ -13,15 +12,7 @@ import pytest
 from cracktrader.backend import RUST
 from cracktrader.engine import build_core
 
-from invariant_support import require_rust, require_rust_core
-
-
-@pytest.fixture(params=["python", "rust"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """The backend token under test; the rust case follows ``require_rust``."""
-    if request.param == RUST:
-        require_rust()
-    return request.param
+from invariant_support import require_rust_core
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod canonical;
 mod convert;
 mod errors;
+mod feeds;
 mod invariants;
 mod normalizer;
 mod numbers;
@@ -26,5 +27,6 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     canonical::register(m)?;
     sequencer::register(m)?;
     invariants::register(m)?;
+    feeds::register(m)?;
     Ok(())
 }

@@ -207,6 +207,7 @@ pub fn python_float_repr(value: f64) -> String {
     if !value.is_finite() {
         return "null".into();
     }
+    // ryu-based: std's `{:e}` breaks exact ties upwards where Python's repr goes to even
     let sci = super::numbers::shortest_sci(value);
     let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
@@ -283,6 +284,7 @@ mod tests {
             (1.5e300, "1.5e+300"), (0.0001, "0.0001"), (-2.5, "-2.5"), (1e15, "1000000000000000.0"),
             (-0.0, "-0.0"), (2.5711006606203113, "2.5711006606203113"),
             (TIE, "70368744177664.12"),
+            (1_305_718_358_474_017.0 + 0.25, "1305718358474017.2"), (0.0, "0.0"),
         ] {
             assert_eq!(python_float_repr(value), text);
         }

@@ -167,8 +167,50 @@ fn to_signed(negative: bool, magnitude: u128) -> NumResult {
     }
 }
 
+/// Exact shortcut for the common spelling `[-]digits[.digits]` with at most 18 digits
+/// and 9 decimals (venue prices and amounts): the value is then `digits x 10^(9 -
+/// decimals)` with no rounding and no overflow. `None` sends anything else (signs `+`,
+/// exponents, long inputs, malformed text) down the general path.
+fn fast_decimal(text: &str) -> Option<Raw> {
+    let bytes = text.as_bytes();
+    let (negative, body) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    if body.is_empty() || body.len() > 19 {
+        return None;
+    }
+    let mut value: u64 = 0;
+    let mut digits = 0u32;
+    let mut decimals: Option<u32> = None;
+    for (index, byte) in body.iter().enumerate() {
+        match byte {
+            b'0'..=b'9' => {
+                value = value.wrapping_mul(10).wrapping_add(u64::from(byte.wrapping_sub(b'0')));
+                digits = digits.wrapping_add(1);
+                if let Some(count) = decimals.as_mut() {
+                    *count = count.wrapping_add(1);
+                }
+            }
+            // a point needs digits on both sides, as the grammar says
+            b'.' if decimals.is_none() && index > 0 && index.saturating_add(1) < body.len() => decimals = Some(0),
+            _ => return None,
+        }
+    }
+    let decimals = decimals.unwrap_or(0);
+    if digits > 18 || decimals > 9 {
+        return None;
+    }
+    let scale = 10i128.checked_pow(9u32.checked_sub(decimals)?)?;
+    let magnitude = i128::from(value).checked_mul(scale)?;
+    Some(if negative { magnitude.checked_neg()? } else { magnitude })
+}
+
 /// Parse the decimal-string form (no surrounding whitespace, ASCII only).
 pub fn parse_decimal_str(text: &str) -> NumResult {
+    if let Some(raw) = fast_decimal(text) {
+        return Ok(raw);
+    }
     let parts = split(text).ok_or(NumError::Invalid)?;
     let digits = significant(parts.int_part, parts.frac_part);
     let length = digits.len();
@@ -233,35 +275,89 @@ pub fn parse_value(value: &Value) -> NumResult {
     }
 }
 
-/// A finite float goes through its shortest round-trip digits, as Python's `repr`.
+/// Below this magnitude an f64's spacing (ulp) is finer than 10^-9 and `value x 10^9`
+/// stays below 2^53, the conditions of the fast path in `parse_f64`.
+const FAST_F64_LIMIT: f64 = 8_388_608.0; // 2^23
+
+/// A finite float goes through its shortest round-trip digits (`{:e}` is shortest).
 pub fn parse_f64(value: f64) -> NumResult {
     if !value.is_finite() {
         return Err(NumError::Invalid);
     }
-    parse_decimal_str(&shortest_sci(value))
+    if let Some(raw) = fast_f64(value) {
+        return Ok(raw);
+    }
+    parse_f64_digits(value)
 }
 
-/// The shortest round-trip digits of a finite float in `d.ddde<exp>` form, chosen as
-/// Python's `repr` chooses them: among the shortest strings that read back as
-/// `value`, the one nearest its exact binary value, ties to even.
-///
-/// Rust's `{:e}` gives a shortest string but not always the nearest one:
-/// 70368744177664.125 (exactly representable) prints as `7.036874417766413e13` where
-/// Python prints `70368744177664.12`. So the correctly rounded string of that length
-/// (`{:.N$e}` rounds the exact value, ties to even) is taken whenever it reads back.
-pub fn shortest_sci(value: f64) -> String {
-    let mut shortest = String::with_capacity(32);
-    // Writing to a String cannot fail.
-    let _ = write!(shortest, "{value:e}");
-    let mantissa = shortest.split('e').next().unwrap_or("");
-    let precision = mantissa.bytes().filter(u8::is_ascii_digit).count().saturating_sub(1);
-    let mut nearest = String::with_capacity(32);
-    let _ = write!(nearest, "{value:.precision$e}");
-    if nearest.parse::<f64>() == Ok(value) {
-        nearest
-    } else {
-        shortest
+/// Exact shortcut for the common case (prices and amounts with at most 9 decimals):
+/// when `|value| < 2^23` at most one multiple of 10^-9 lies in the value's round-trip
+/// interval, because the interval is narrower than 10^-9. If `n x 10^-9` (n = the
+/// nearest integer to `value x 10^9`) reads back as `value`, it is that multiple; the
+/// shortest round-trip digits then have at most 9 decimals (else the multiple would be
+/// shorter), lie in the same interval, and so equal `n x 10^-9`: exactly what the
+/// digit path yields. Any other case takes the digit path.
+fn fast_f64(value: f64) -> Option<Raw> {
+    // `value` is finite here (checked by the caller)
+    if value.abs() >= FAST_F64_LIMIT {
+        return None;
     }
+    let scaled = (value * 1e9).round();
+    // |scaled| < 2^23 x 10^9 < 2^53: the integer and the division below are exact
+    // inputs, and IEEE division rounds `scaled / 10^9` correctly, as parsing would.
+    #[allow(clippy::cast_possible_truncation)]
+    let raw = scaled as i64;
+    #[allow(clippy::cast_precision_loss)]
+    let back = raw as f64 / 1e9;
+    (back == value).then_some(Raw::from(raw))
+}
+
+/// The reference path: format the shortest digits, then parse them.
+pub fn parse_f64_digits(value: f64) -> NumResult {
+    if !value.is_finite() {
+        return Err(NumError::Invalid);
+    }
+    let mut buffer = ryu::Buffer::new();
+    parse_decimal_str(buffer.format_finite(value))
+}
+
+/// The shortest round-trip digits of a finite float in `d[.ddd]e<exp>` form, with
+/// Python's tie rule (round half to even), e.g. `1.3057183584740172e15`.
+pub fn shortest_sci(value: f64) -> String {
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(value);
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match body.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (body, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = int_part.chars().chain(frac_part.chars()).collect();
+    let significant = all.trim_start_matches('0');
+    let trimmed = significant.trim_end_matches('0');
+    if trimmed.is_empty() {
+        return if negative { "-0e0".into() } else { "0e0".into() };
+    }
+    // value = int(trimmed) x 10^power
+    let frac_len = i32::try_from(frac_part.len()).unwrap_or(0);
+    let dropped = i32::try_from(significant.len().saturating_sub(trimmed.len())).unwrap_or(0);
+    let power = exponent.saturating_sub(frac_len).saturating_add(dropped);
+    let sci_exponent = power.saturating_add(i32::try_from(trimmed.len()).unwrap_or(1)).saturating_sub(1);
+    let (head, tail) = trimmed.split_at(1);
+    let mut out = String::with_capacity(trimmed.len().saturating_add(8));
+    if negative {
+        out.push('-');
+    }
+    out.push_str(head);
+    if !tail.is_empty() {
+        out.push('.');
+        out.push_str(tail);
+    }
+    let _ = write!(out, "e{sci_exponent}");
+    out
 }
 
 /// An integer in whole units.
@@ -374,6 +470,39 @@ mod tests {
     }
 
     #[test]
+    fn decimal_fast_path_equals_the_general_path() {
+        for text in [
+            "0", "-0", "1", "-1", "12.5", "0.000000001", "-0.1", "999999999999999999", "99999999.9999999999",
+            "123456789.123456789", "1234567890.123456789", "00012.5000", "1.", ".5", "-", "", "1..2", "1.2.3",
+            "+1", "1e3", "12a", "-.5", "5-", "0.0000000015", "1234567890123456789", "٣",
+        ] {
+            let general = split(text).map_or(Err(NumError::Invalid), |_| {
+                // force the general path by adding an exponent of zero when the text allows it
+                let with_exponent = format!("{text}e0");
+                parse_decimal_str(&with_exponent)
+            });
+            let expected = if text.is_empty() || text.contains(['e', 'E']) { parse_decimal_str(text) } else { general };
+            assert_eq!(parse_decimal_str(text), expected, "{text:?}");
+        }
+        let mut state: u64 = 0x1234_5678_9ABC_DEF1;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let whole = state % 1_000_000_000_000;
+            let frac_len = (state >> 40) % 11;
+            let frac = (state >> 20) % 10u64.pow(frac_len as u32);
+            let sign = if state & 1 == 0 { "" } else { "-" };
+            let text = if frac_len == 0 {
+                format!("{sign}{whole}")
+            } else {
+                format!("{sign}{whole}.{frac:0width$}", width = frac_len as usize)
+            };
+            assert_eq!(parse_decimal_str(&text), parse_decimal_str(&format!("{text}e0")), "{text}");
+        }
+    }
+
+    #[test]
     fn i128_bounds_are_exact() {
         assert_eq!(parse_decimal_str("-170141183460469231731687303715.884105728"), Ok(Raw::MIN));
         assert_eq!(parse_decimal_str("170141183460469231731687303715.884105727"), Ok(Raw::MAX));
@@ -405,6 +534,54 @@ mod tests {
         assert_eq!(div(SCALE, 3 * SCALE), Ok(333_333_333));
         assert_eq!(div(2 * SCALE, 3 * SCALE), Ok(666_666_667));
         assert_eq!(div_half_even(Raw::MIN, -1), Err(NumError::Overflow));
+    }
+
+    #[test]
+    fn float_fast_path_equals_the_digit_path() {
+        // A small deterministic generator (no rand crate): xorshift over bit patterns and
+        // over decimal-looking values, the shapes prices and amounts take.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut checked = 0u32;
+        for _ in 0..400_000 {
+            let bits = next();
+            let candidates = [
+                f64::from_bits(bits),
+                (bits % 10_000_000_000) as f64 / 1e4,
+                (bits % 1_000_000_000_000) as f64 / 1e9,
+                -((bits % 100_000_000) as f64) / 1e8,
+                (bits % 8_388_608) as f64 + 0.5,
+                ((bits % 1_000_000) as f64) * 1e-12,
+            ];
+            for value in candidates {
+                if value.is_finite() {
+                    assert_eq!(parse_f64(value), parse_f64_digits(value), "{value:e}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 2_000_000);
+        for value in [8_388_607.999_999_999, 0.000_000_000_5, 0.000_000_001_5, -2.5e-9, 1e-9, 5e-324] {
+            assert_eq!(parse_f64(value), parse_f64_digits(value), "{value:e}");
+        }
+    }
+
+    #[test]
+    fn float_ties_go_to_even_like_python_repr() {
+        // 1305718358474017.25 is exactly halfway between two 17-digit candidates;
+        // Python's repr (and ryu) print ...17.2, std's `{:e}` prints ...17.3.
+        const TIE: f64 = 1_305_718_358_474_017.0 + 0.25;
+        assert_eq!(parse_f64(TIE), Ok(1_305_718_358_474_017_200_000_000));
+        assert_eq!(shortest_sci(TIE), "1.3057183584740172e15");
+        assert_eq!(shortest_sci(123.0), "1.23e2");
+        assert_eq!(shortest_sci(-0.00012), "-1.2e-4");
+        assert_eq!(shortest_sci(1e300), "1e300");
+        assert_eq!(shortest_sci(-0.0), "-0e0");
     }
 
     #[test]

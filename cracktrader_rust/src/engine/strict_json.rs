@@ -93,7 +93,8 @@ impl<'a> Parser<'a> {
             return Err(self.error("nesting too deep"));
         }
         self.bump(); // '{'
-        let mut pairs: Vec<(String, Value)> = Vec::new();
+        // Venue objects carry a handful of keys: one allocation up front, not three.
+        let mut pairs: Vec<(String, Value)> = Vec::with_capacity(8);
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.bump();
@@ -167,6 +168,21 @@ impl<'a> Parser<'a> {
 
     fn string(&mut self) -> Parsed<String> {
         self.bump(); // opening quote
+        // Fast path: most strings hold no escape, so scan to the closing quote and copy
+        // once with the exact capacity (one allocation instead of a growing buffer).
+        let begin = self.pos;
+        let plain = self
+            .bytes
+            .get(begin..)
+            .and_then(|rest| rest.iter().position(|b| *b == b'"' || *b == b'\\' || *b < 0x20))
+            .map(|len| begin.saturating_add(len));
+        if let Some(end) = plain {
+            if self.bytes.get(end) == Some(&b'"') {
+                let text = self.text.get(begin..end).ok_or_else(|| self.error("bad string"))?;
+                self.pos = end.saturating_add(1);
+                return Ok(text.to_owned());
+            }
+        }
         let mut out = String::new();
         loop {
             let start = self.pos;
