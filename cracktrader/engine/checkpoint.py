@@ -375,6 +375,36 @@ def build_checkpoint_from_runtime(
     return CheckpointEnvelope.from_dict(payload, deep=deep)
 
 
+def genesis_checkpoint(header: dict[str, Any]) -> CheckpointEnvelope:
+    """The checkpoint at cursor 0 implied by a replay-log header (an empty core).
+
+    Used to recover from the log alone when no checkpoint was ever made durable.
+    The empty snapshot is taken from the python backend: snapshots are identical
+    on both backends and restore on either.
+    """
+    from cracktrader.engine import build_core
+
+    engine_state = build_core("python", config=header["config"]).snapshot()
+    mode = "backtest" if engine_state["config"]["mode"] == "simulated" else "live"
+    return CheckpointEnvelope.from_dict(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "created_at": 0,
+            "run_id": header["run_id"],
+            "mode": mode,
+            "config_hash": config_hash(engine_state["config"]),
+            "data_hash": "0" * 64,
+            "engine_state": engine_state,
+            "broker_state": {},
+            "feed_cursors": {},
+            "risk_state": {},
+            "strategy_state": {},
+            "cursor": 0,
+            "metadata": {"genesis": True},
+        }
+    )
+
+
 # -------------------------------------------------------------- directories
 CHECKPOINT_GLOB = "ckpt-*.json"
 

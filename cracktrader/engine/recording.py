@@ -74,8 +74,13 @@ class RecordingSession:
         checkpoint_every: int | None = None,
         seed: int | None = None,
         keep: int = 3,
+        clock: Any = None,
     ) -> RecordingSession:
-        """A fresh run in ``directory``: ``replay.log`` plus ``checkpoints/``."""
+        """A fresh run in ``directory``: ``replay.log`` plus ``checkpoints/``.
+
+        ``clock`` (a function returning ms) stamps ``created_at``; the wall clock
+        when None.
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         core = build_core(backend, config=config)
@@ -90,6 +95,7 @@ class RecordingSession:
             store=store,
             checkpoint_every=checkpoint_every,
             seed=seed,
+            clock=clock,
         )
 
     # ---- the runtime protocol used by build_checkpoint_from_runtime

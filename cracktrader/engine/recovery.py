@@ -29,7 +29,7 @@ from typing import Any, Iterable, Iterator
 
 from cracktrader.backend import resolve_backend
 from cracktrader.engine import build_core
-from cracktrader.engine.checkpoint import CheckpointEnvelope, latest_checkpoint
+from cracktrader.engine.checkpoint import CheckpointEnvelope, genesis_checkpoint, latest_checkpoint
 from cracktrader.engine.canonical import canonical_bytes
 from cracktrader.engine.durable import RecoveryError
 from cracktrader.engine.errors import BackendUnavailable, CracktraderError
@@ -105,8 +105,9 @@ class RecoveryRunner:
     """Recover a core from a checkpoint and a replay log (see the module docstring).
 
     ``checkpoint`` is a file, a directory of checkpoints (the newest valid one is
-    used; broken newer ones are listed in ``refused_checkpoints``) or a
-    ``CheckpointEnvelope``. ``start_step`` (a seq_id > cursor) starts the suffix
+    used; broken newer ones are listed in ``refused_checkpoints``), a
+    ``CheckpointEnvelope``, or None to start from the empty core the log starts
+    from (a crash before the first checkpoint was durable). ``start_step`` (a seq_id > cursor) starts the suffix
     later: the steps in between are skipped on both paths and reported as the
     warning ``steps_skipped`` (D-368). ``strict`` makes every warning a refusal.
     ``verify_backend`` runs the uninterrupted replay on another backend (a
@@ -115,7 +116,7 @@ class RecoveryRunner:
 
     def __init__(
         self,
-        checkpoint: str | Path | CheckpointEnvelope,
+        checkpoint: str | Path | CheckpointEnvelope | None,
         replay_log: str | Path,
         *,
         backend: str | None = None,
@@ -154,6 +155,8 @@ class RecoveryRunner:
     def _load_checkpoint(self, report: RecoveryReport) -> CheckpointEnvelope:
         if isinstance(self.checkpoint, CheckpointEnvelope):
             return self.checkpoint
+        if self.checkpoint is None:
+            return genesis_checkpoint(ReplayLogReader(self.replay_log).header)
         path = Path(self.checkpoint)
         if path.is_dir():
             envelope, refused = latest_checkpoint(path, deep=False)
@@ -360,7 +363,7 @@ def _upto(records: Iterator[StepRecord], cursor: int) -> Iterator[StepRecord]:
 
 
 def recover(
-    checkpoint: str | Path | CheckpointEnvelope, replay_log: str | Path, **options: Any
+    checkpoint: str | Path | CheckpointEnvelope | None, replay_log: str | Path, **options: Any
 ) -> tuple[RecoveryReport, Any]:
     """``RecoveryRunner(...).run()``; returns the report and the recovered core (or None)."""
     runner = RecoveryRunner(checkpoint, replay_log, **options)
