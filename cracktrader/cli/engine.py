@@ -166,7 +166,8 @@ def run_recover(args: argparse.Namespace) -> int:
 
 _HINTS = {
     "checkpoint_corrupt": "use an older checkpoint (pass the checkpoint directory to pick the newest valid one)",
-    "checkpoint_unreadable": "check the path and permissions",
+    "checkpoint_unreadable": "check the path and permissions; with no usable checkpoint at all, "
+    "recover with --from-genesis (replays the whole log)",
     "checkpoint_invalid": "the checkpoint does not match its schema; use an older checkpoint",
     "checkpoint_version_unsupported": "upgrade cracktrader to the version that wrote this checkpoint",
     "replay_log_corrupt": "the log is damaged at the named line; restore it from a replica or backup",
