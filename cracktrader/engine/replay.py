@@ -39,7 +39,7 @@ from cracktrader.engine import strict_json
 from cracktrader.engine.canonical import canonical_bytes, state_hash
 from cracktrader.engine.config import CoreConfig
 from cracktrader.engine.durable import RecoveryError, crash_point, fsync_dir
-from cracktrader.engine.errors import InvalidPayload
+from cracktrader.engine.errors import InvalidConfig, InvalidPayload
 from cracktrader.engine.inputs import is_identifier
 
 FORMAT = "cracktrader.replay"
@@ -122,6 +122,8 @@ class ReplayLogWriter:
         fsync: bool = True,
         metadata: dict[str, Any] | None = None,
     ) -> None:
+        if not is_identifier(run_id):
+            raise InvalidConfig(f"run_id must be an identifier (1-128 printable code points), got {run_id!r}")
         self.path = Path(path)
         self.policy = FlushPolicy.parse(policy)
         self.fsync = fsync

@@ -13,7 +13,7 @@ from cracktrader.bench.recovery_stream import CONFIG, generate
 from cracktrader.engine import build_core
 from cracktrader.engine.canonical import canonical_bytes
 from cracktrader.engine.durable import RecoveryError
-from cracktrader.engine.errors import InvalidPayload
+from cracktrader.engine.errors import InvalidConfig, InvalidPayload
 from cracktrader.engine.replay import (
     FlushPolicy,
     ReplayLogReader,
@@ -181,6 +181,9 @@ def test_header_problems_are_refused(tmp_path: Path) -> None:
 
 
 def test_writer_refuses_misuse(tmp_path: Path) -> None:
+    for bad in ("", "x" * 129, "a\nb", 7):
+        with pytest.raises(InvalidConfig):
+            ReplayLogWriter(tmp_path / f"log-{len(str(bad))}", run_id=bad, config=CONFIG)
     writer = ReplayLogWriter(tmp_path / "log", run_id="r", config=CONFIG, fsync=False)
     with pytest.raises(FileExistsError):
         ReplayLogWriter(tmp_path / "log", run_id="r", config=CONFIG)
