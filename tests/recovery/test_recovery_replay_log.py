@@ -256,3 +256,85 @@ def test_replay_refuses_a_different_config(tmp_path: Path) -> None:
         replay(tmp_path / "replay.log", "python", {**CONFIG, "commission_rate": "0.002"})
     assert info.value.code == "checkpoint_log_mismatch"
     assert replay(tmp_path / "replay.log", "python", dict(CONFIG)) == replay(tmp_path / "replay.log")
+
+
+def _framed(body: bytes) -> bytes:
+    return b'{"crc":"%08x",' % zlib.crc32(body) + body + b"\n"
+
+
+HEADER = {"config": None, "format": "cracktrader.replay", "metadata": {}, "run_id": "r", "version": 1}
+
+
+def _header(**changes) -> bytes:
+    from cracktrader.engine.replay import normalize_config
+
+    header = {**HEADER, "config": normalize_config(CONFIG), **changes}
+    return _framed(b'"header":' + canonical_bytes(header) + b"}")
+
+
+@pytest.mark.parametrize(
+    ("first_line", "message"),
+    [
+        (_framed(b'"seq_id":1,"result":null,"input":{}}'), "line 1 is not a header"),
+        (_framed(b'"header":{"a":1,"a":2}}'), "not strict JSON"),
+        (_framed(b'"header":[1]}'), "not a cracktrader replay log"),
+        (None, "unexpected header fields"),
+        (None, "bad run_id or metadata"),
+        (None, "header config"),
+        (b'{"crc":"zz",' + b"x" * 40 + b"\n", "line 1 is not a replay log record"),
+    ],
+)
+def test_every_header_problem_is_named(tmp_path: Path, first_line: bytes | None, message: str) -> None:
+    if message == "unexpected header fields":
+        first_line = _header(extra=1)
+    elif message == "bad run_id or metadata":
+        first_line = _header(run_id="")
+    elif message == "header config":
+        first_line = _header(config={"mode": "simulated"})  # not the normalized form
+    log = tmp_path / "log"
+    log.write_bytes(first_line)
+    with pytest.raises(RecoveryError, match=message) as info:
+        ReplayLogReader(log)
+    assert info.value.line == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (_framed(b'"seq_id":1,"result":null,"input":}'), "has no input"),
+        (_framed(b'"sequence":1}'), "is not a step record"),
+        (_framed(b'"end":{"last_seq_id":0,"steps":0,"steps":1}}'), "unreadable end record"),
+        (_framed(b'"end":{"last_seq_id":5,"steps":0}}'), "does not match the log"),
+        (b"\n", "is not a replay log record"),
+        (_framed(b'"seq_id":01,"result":null,"input":{}}'), "is not a step record"),
+    ],
+)
+def test_every_record_problem_is_named(tmp_path: Path, line: bytes, message: str) -> None:
+    log = tmp_path / "log"
+    log.write_bytes(_header() + line)
+    with pytest.raises(RecoveryError, match=message) as info:
+        scan(log)
+    assert info.value.code == "replay_log_corrupt" and info.value.line == 2
+
+
+def test_a_reader_iterates_once_and_records_expose_their_input(tmp_path: Path) -> None:
+    record_run(tmp_path, steps=30)
+    reader = ReplayLogReader(tmp_path / "replay.log")
+    records = list(reader)
+    with pytest.raises(ValueError):
+        list(reader)
+    assert all(r.input_obj()["seq_id"] == r.seq_id for r in records)
+    assert {r.is_intent for r in records} == {True, False}
+    assert all(r.is_intent == (r.input_obj()["kind"] == "intent") for r in records)
+
+
+def test_writer_context_manager_closes_cleanly_or_not(tmp_path: Path) -> None:
+    with ReplayLogWriter(tmp_path / "a", run_id="r", config=CONFIG, fsync=False) as writer:
+        writer.append({"kind": "intent", "seq_id": 1, "intent_type": "noop", "payload": {}})
+    assert scan(tmp_path / "a")["closed"]
+    with pytest.raises(RuntimeError):
+        with ReplayLogWriter(tmp_path / "b", run_id="r", config=CONFIG, fsync=False) as writer:
+            writer.append({"kind": "intent", "seq_id": 1, "intent_type": "noop", "payload": {}})
+            raise RuntimeError("boom")
+    info = scan(tmp_path / "b")
+    assert not info["closed"] and info["steps"] == 1  # flushed, but no end record: not a clean stop
