@@ -78,6 +78,7 @@ def _timed_recovery(checkpoint: Path, log: Path, backend: str, verify: bool) -> 
         "state_hash": report.state_hash,
         "deterministic": report.deterministic,
         "phases": {k: round(v, 3) for k, v in report.seconds.items()},
+        "phases_cpu": {k: round(v, 3) for k, v in report.cpu_seconds.items()},
     }
 
 
