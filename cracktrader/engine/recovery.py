@@ -138,6 +138,7 @@ class RecoveryRunner:
         self.verify = verify or strict
         self.expected_intent_stream_hash = expected_intent_stream_hash
         self.core: Any = None
+        self._last_verified = 0
 
     def run(self) -> RecoveryReport:
         """Recover; never raises for bad files (see ``RecoveryReport.status``)."""
@@ -171,7 +172,10 @@ class RecoveryRunner:
         return CheckpointEnvelope.load(path, deep=False)
 
     def _records(self) -> Iterator[StepRecord]:
-        return iter(ReplayLogReader(self.replay_log))
+        # Later passes read only what the verifying pass saw: a log still being
+        # appended to (recovering a run that is not stopped) cannot make the
+        # recovered and the uninterrupted paths see different steps.
+        return _upto(ReplayLogReader(self.replay_log), self._last_verified)
 
     def _run(self, report: RecoveryReport) -> None:
         timer = _Timer(report)
@@ -208,6 +212,7 @@ class RecoveryRunner:
                 cursor_found = True
             elif cursor < record.seq_id < start:
                 skipped += 1
+        self._last_verified = reader.last_seq_id
         report.log = {
             "path": str(self.replay_log),
             "steps": reader.steps,
