@@ -30,7 +30,7 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from cracktrader.backend import resolve_backend
 from cracktrader.engine import build_core
@@ -272,9 +272,11 @@ class ReplayLogWriter:
 
 
 # ------------------------------------------------------------------- reader
-@dataclass(frozen=True)
-class StepRecord:
-    """One committed input read back from a log (already checksum-verified)."""
+class StepRecord(NamedTuple):
+    """One committed input read back from a log (already checksum-verified).
+
+    A named tuple: the reader makes one per line, and tuple creation is the cheapest.
+    """
 
     line: int
     seq_id: int
