@@ -30,7 +30,7 @@ from typing import Any, Iterable, Iterator
 from cracktrader.backend import resolve_backend
 from cracktrader.engine import build_core
 from cracktrader.engine.checkpoint import CheckpointEnvelope, genesis_checkpoint, latest_checkpoint
-from cracktrader.engine.canonical import canonical_bytes
+from cracktrader.engine.canonical import canonical_bytes, state_hash
 from cracktrader.engine.durable import RecoveryError
 from cracktrader.engine.errors import BackendUnavailable, CracktraderError
 from cracktrader.engine.replay import ReplayLogReader, ReplayStats, StepRecord, feed
@@ -272,7 +272,7 @@ class RecoveryRunner:
             for divergence in stats.divergences:
                 report.mismatches.append({"what": "replay", **divergence.to_dict()})
         snapshot = core.snapshot()
-        report.state_hash = core.state_hash()
+        report.state_hash = state_hash(snapshot)  # the definition; one snapshot, not two
         timer.lap("snapshot")
         report.last_seq_id = snapshot["last_seq_id"]
         report.cash = snapshot["cash"]
@@ -317,7 +317,7 @@ class RecoveryRunner:
             for divergence in tail.divergences:
                 report.mismatches.append({"what": "uninterrupted_replay", **divergence.to_dict()})
         expected = fresh.snapshot()
-        report.expected_state_hash = fresh.state_hash()
+        report.expected_state_hash = state_hash(expected)
         if report.expected_state_hash != report.state_hash:
             report.mismatches.append(
                 {"what": "state_hash", "recovered": report.state_hash, "expected": report.expected_state_hash}
