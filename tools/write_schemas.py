@@ -49,6 +49,15 @@ EXCEPTION_CODES = [
     "invalid_payload", "invalid_number", "numeric_overflow", "invalid_config",
     "backend_unavailable", "internal_error",
 ]
+# Replay-log / checkpoint / recovery refusals (cracktrader.engine.durable.RECOVERY_CODES)
+# and the warnings a recovery reports (fatal only under --strict). docs/decisions.md D-371.
+RECOVERY_CODES = [
+    "checkpoint_unreadable", "checkpoint_corrupt", "checkpoint_invalid",
+    "checkpoint_version_unsupported", "replay_log_unreadable", "replay_log_corrupt",
+    "replay_log_header_invalid", "replay_log_behind_checkpoint", "checkpoint_log_mismatch",
+    "start_step_invalid", "replay_diverged", "strict_warning",
+]
+RECOVERY_WARNINGS = ["replay_log_torn_tail", "replay_log_unclosed", "steps_skipped"]
 STATES = [
     "created", "submitted", "accepted", "partially_filled", "filled", "cancel_pending",
     "cancelled", "rejected", "expired",
@@ -111,6 +120,8 @@ def build():
             "invariant_code": {"enum": INVARIANT_CODES},
             "feed_code": {"enum": FEED_CODES},
             "exception_code": {"enum": EXCEPTION_CODES},
+            "recovery_code": {"enum": RECOVERY_CODES},
+            "recovery_warning": {"enum": RECOVERY_WARNINGS},
         },
     })
     schemas["common"] = doc("common", "Shared value shapes", {
