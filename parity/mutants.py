@@ -64,9 +64,9 @@ MUTANTS: dict[str, Mutant] = {
             "an order can fill on the bar that was current when it was placed",
         ),
         Mutant(
-            "sequencer_tiebreak", "cracktrader.engine.sequencer", "sort_key",
-            "producer",
-            "-producer",
+            "sequencer_tiebreak", "cracktrader.engine.sequencer", "_check_event",
+            "        instrument or \"\",\n        producer,\n",
+            "        instrument or \"\",\n        -producer,\n",
             "the sequencer breaks equal-time ties by descending producer",
             target="sequencer",
         ),

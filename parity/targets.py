@@ -39,11 +39,21 @@ def _build_normalizer(backend: str, config: dict[str, Any]) -> Any:
     return engine.build_event_normalizer(backend=backend, **config)
 
 
+def _build_feed(backend: str, config: dict[str, Any]) -> Any:
+    # The bridge of exactly this backend: parity never takes the feed track's
+    # fall-back-to-python path.
+    from cracktrader.feeds import python_bridge, rust_bridge
+
+    bridge = python_bridge() if backend == "python" else rust_bridge()
+    return bridge.TradeAggregator(config["timeframe_ms"])
+
+
 TARGETS: dict[str, Target] = {
     "core": Target("core", _build_core, description="order state machine, accounting, matching"),
     "sequencer": Target("sequencer", _build_sequencer, description="multi-producer ordering and seq_id"),
     "invariants": Target("invariants", _build_invariants, description="the invariant checker"),
     "normalizer": Target("normalizer", _build_normalizer, description="CCXT payloads to engine events"),
+    "feed": Target("feed", _build_feed, description="trade-to-candle aggregation"),
 }
 
 

@@ -70,6 +70,11 @@ def hostile_value(rng: random.Random) -> Any:
 def encode(obj: Any) -> str:
     """JSON text of ``obj``, with placeholders swapped for their raw tokens."""
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: escape it, as a producer would
+            text = json.dumps(obj, separators=(",", ":"), ensure_ascii=True)
     if "hostile" in text:
         text = _ENCODED_PLACEHOLDER.sub(lambda m: RAW_TOKENS[int(m.group(1))], text)
     return text
