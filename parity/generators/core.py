@@ -267,7 +267,10 @@ class _Stream:
             matching = [order for order in self.orders[-50:] if order.state in prefer]
             if matching:
                 return self.rng.choice(matching)
-        return self.orders[max(0, len(self.orders) - 1 - int(self.rng.expovariate(0.3)))]
+        # how far back: usually a few orders, sometimes up to 64 (integers only, so a
+        # Hypothesis-driven random cannot make it infinite)
+        back = self.rng.randrange(min(len(self.orders), 1 << self.rng.randrange(7)))
+        return self.orders[len(self.orders) - 1 - back]
 
     def report(self, event_type: str, order: _Order | None, payload: dict[str, Any]) -> dict[str, Any]:
         if order is None:
