@@ -1,0 +1,41 @@
+"""The core and normalizer benchmarks' plumbing (not their timings)."""
+
+from __future__ import annotations
+
+import json
+
+from backend_support import require_rust
+from cracktrader.bench import __main__ as bench_main
+from cracktrader.bench import core as core_bench
+
+
+def test_core_benchmark_reports_every_api_and_the_workload_shape(tmp_path, capsys):
+    out = tmp_path / "core.json"
+    assert bench_main.main(["core", "--events", "600", "--backend", "python", "--warmup", "0",
+                            "--json-out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert set(report["python"]) == {"apply", "apply_batch", "apply_jsonl"}
+    assert report["agreement"]["ok"] is True
+    assert report["workload"]["events"] == 600 and 0 < report["workload"]["fill_share"] < 1
+    assert "events/s" in capsys.readouterr().out
+
+
+def test_core_baseline_refuses_another_workload():
+    report = {"workload": {"name": "core_stream", "events": 100, "seed": 7, "invariants": False}, "ratios": {}}
+    baseline = {"workload": {"name": "core_stream", "events": 200, "seed": 7, "invariants": False}}
+    assert "refusing" in core_bench.compare_with_baseline(report, baseline, 1.5)[0]
+
+
+def test_core_baseline_flags_a_ratio_regression():
+    workload = {"name": "core_stream", "events": 100, "seed": 7, "invariants": False}
+    report = {"workload": workload, "ratios": {"apply_jsonl": 10.0}}
+    assert core_bench.compare_with_baseline(report, {"workload": workload, "ratios": {"apply_jsonl": 14.0}}, 1.5) == []
+    assert core_bench.compare_with_baseline(report, {"workload": workload, "ratios": {"apply_jsonl": 16.0}}, 1.5)
+
+
+def test_normalizer_benchmark_agrees_across_backends(tmp_path):
+    require_rust()
+    out = tmp_path / "normalizer.json"
+    assert bench_main.main(["normalizer", "--inputs", "300", "--warmup", "0", "--json-out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["agreement"] is True and set(report["ratios"]) == {"apply", "apply_batch", "apply_jsonl"}
