@@ -189,8 +189,9 @@ def _pool_entry(args: tuple[Options, int, float | None]) -> WorkerResult:
     return run_worker(options, worker, deadline, _COUNTERS)
 
 
-def fuzz(options: Options, out=sys.stderr) -> dict[str, Any]:
+def fuzz(options: Options, out=None) -> dict[str, Any]:
     """Run the whole fuzz session; return the summary document."""
+    out = out or sys.stderr
     started = time.monotonic()
     deadline = None if options.budget.seconds is None else started + options.budget.seconds
     counters = (multiprocessing.Value("q", 0), multiprocessing.Value("q", 0), multiprocessing.Value("q", 0))
@@ -272,7 +273,8 @@ def _summary(options: Options, results: list[WorkerResult], elapsed: float) -> d
     }
 
 
-def print_summary(summary: dict[str, Any], out=sys.stdout) -> None:
+def print_summary(summary: dict[str, Any], out=None) -> None:
+    out = out or sys.stdout
     print(
         f"parity.fuzz: {summary['cases']} cases, {summary['steps']} steps in {summary['elapsed_s']:.1f}s "
         f"({summary['events_per_s']:,.0f} lockstep events/s), seed {summary['seed']}, "

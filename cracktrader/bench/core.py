@@ -137,7 +137,8 @@ def compare_with_baseline(report: dict[str, Any], baseline: dict[str, Any], max_
     return problems
 
 
-def print_report(report: dict[str, Any], out=sys.stdout) -> None:
+def print_report(report: dict[str, Any], out=None) -> None:
+    out = out or sys.stdout  # looked up at call time, so redirection (and capsys) works
     workload = report["workload"]
     print(
         f"core benchmark: {workload['events']} events (seed {workload['seed']}), "
