@@ -156,9 +156,14 @@ class Core:
         return [apply(item) for item in inputs]
 
     def apply_jsonl(self, data: bytes) -> bytes:
-        """JSON lines in, canonical JSON lines out (one per input line)."""
+        """JSON lines in, canonical JSON lines out (one per input line).
+
+        ``data`` is bytes-like (bytes, bytearray, memoryview); anything else, an int
+        or a list of ints included, is a ``TypeError`` (``bytes(5)`` would be five
+        NUL bytes).
+        """
         out = []
-        for item in loads_lines(bytes(data)):
+        for item in loads_lines(bytes(memoryview(data))):
             if isinstance(item, InvalidPayload):
                 result = refused(None, "invalid_payload", "")
             else:

@@ -21,6 +21,7 @@ import math
 import re
 
 from cracktrader.engine.errors import InvalidNumber, InvalidPayload, NumericOverflow
+from cracktrader.engine.strict_json import BigInt, is_valid_unicode
 
 SCALE = 10**9
 FRACTION_DIGITS = 9
@@ -59,6 +60,8 @@ def parse_decimal(value: object) -> int:
         return parse_float(value)  # type: ignore[arg-type]
     if kind is bool:  # a Python bool is an int; it is never a number here
         raise InvalidNumber("a boolean is not a number")
+    if kind is BigInt:  # an integer token too long to read (D-005)
+        raise NumericOverflow("integer outside the i128 fixed-point range")
     # Exact built-in types only (docs/decisions.md D-007): subclasses are refused the
     # same way the Rust binding refuses them.
     raise InvalidPayload(f"expected a number or a decimal string, got {kind.__name__}")
@@ -80,6 +83,8 @@ def parse_float(value: float) -> int:
 def parse_decimal_str(text: str) -> int:
     match = _DECIMAL_RE.fullmatch(text)
     if match is None:
+        if not is_valid_unicode(text):  # D-007: Rust can never hold this string
+            raise InvalidPayload("a string with a lone surrogate")
         raise InvalidNumber("not a decimal string of the form [+-]digits[.digits][e[+-]digits]")
     sign, int_part, frac_part, exp_sign, exp_digits = match.groups()
     frac_part = frac_part or ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cracktrader.engine.inputs import Refusal
-from cracktrader.engine.numbers import add, mul, sub
+from cracktrader.engine.numbers import add, check_raw, mul, sub
 from cracktrader.engine.orders import CREATED, Order
 
 if TYPE_CHECKING:
@@ -40,6 +40,9 @@ def _committed(core: Core, exclude: Order | None) -> tuple[int, dict[tuple[str, 
     """Cash committed to live buys, and qty committed to live sells per instrument.
 
     Waiting bracket children (``created``) commit nothing until activated (D-035).
+    The cash sum is exact and range-checked once (D-250): commitments can be negative
+    (negative prices), so a checked running sum would overflow or not depending on
+    the order of the live orders, which a snapshot/restore may change.
     """
     cash = 0
     sells: dict[tuple[str, str], int] = {}
@@ -50,10 +53,11 @@ def _committed(core: Core, exclude: Order | None) -> tuple[int, dict[tuple[str, 
         if order.is_buy:
             price = reference_price(core, key, order.order_type, order.limit_price, order.stop_price)
             if price is not None:
-                cash = add(cash, buy_commitment(core, order.remaining, price))
+                cash += buy_commitment(core, order.remaining, price)
         else:
+            # remaining quantities are positive: a checked running sum is order-free
             sells[key] = add(sells.get(key, 0), order.remaining)
-    return cash, sells
+    return check_raw(cash), sells
 
 
 def check_order(

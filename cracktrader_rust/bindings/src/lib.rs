@@ -8,6 +8,8 @@
 use pyo3::prelude::*;
 
 mod convert;
+mod core;
+mod core_convert;
 mod errors;
 mod numbers;
 
@@ -16,5 +18,6 @@ mod numbers;
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", cracktrader_rust::VERSION)?;
     numbers::register(m)?;
+    core::register(m)?;
     Ok(())
 }

@@ -1,6 +1,17 @@
 //! Twin of `cracktrader/engine/`.
+pub mod accounting;
 pub mod canonical;
+pub mod config;
+pub mod core;
 pub mod errors;
+pub mod inputs;
+pub mod intents;
+pub mod matching;
 pub mod numbers;
+pub mod orders;
+pub mod reports;
+pub mod results;
+pub mod risk;
+pub mod snapshot;
 pub mod strict_json;
 pub mod value;

@@ -327,6 +327,71 @@ pub fn div(a: Raw, b: Raw) -> NumResult {
     div_half_even(a.checked_mul(SCALE).ok_or(NumError::Overflow)?, b)
 }
 
+/// `|a| x b`, exact and checked, where `|a|` may be 2^127 (Python's `abs()` of
+/// `i128::MIN` is an unbounded int, so `abs(a) * b` can still fit: for b = 0 or -1).
+pub fn abs_mul_exact(a: Raw, b: Raw) -> NumResult {
+    let magnitude = a.unsigned_abs().checked_mul(b.unsigned_abs()).ok_or(NumError::Overflow)?;
+    to_signed(b < 0 && magnitude != 0, magnitude)
+}
+
+/// `|a| x b` in fixed point (half-even), with `|a|` exact as in `abs_mul_exact`.
+pub fn abs_mul(a: Raw, b: Raw) -> NumResult {
+    div_half_even(abs_mul_exact(a, b)?, SCALE)
+}
+
+/// `numerator / |denominator|` rounded half-even, where `|denominator|` may be 2^127.
+pub fn div_half_even_by_abs(numerator: Raw, denominator: Raw) -> NumResult {
+    if denominator == 0 {
+        return Err(NumError::Overflow);
+    }
+    let n = numerator.unsigned_abs();
+    let d = denominator.unsigned_abs();
+    let mut quotient = n.checked_div(d).ok_or(NumError::Overflow)?;
+    let remainder = n.checked_rem(d).ok_or(NumError::Overflow)?;
+    let twice = remainder.checked_mul(2).ok_or(NumError::Overflow)?;
+    if twice > d || (twice == d && quotient % 2 == 1) {
+        quotient = quotient.checked_add(1).ok_or(NumError::Overflow)?;
+    }
+    to_signed(numerator < 0, quotient)
+}
+
+/// `-a - b`, exact and checked, where `-a` may be 2^127 (Python negates unbounded).
+pub fn neg_sub(a: Raw, b: Raw) -> NumResult {
+    match a.checked_neg() {
+        Some(negated) => negated.checked_sub(b).ok_or(NumError::Overflow),
+        // a == i128::MIN: 2^127 - b fits exactly when b >= 1
+        None if b >= 1 => Raw::MAX.checked_sub(b.checked_sub(1).ok_or(NumError::Overflow)?).ok_or(NumError::Overflow),
+        None => Err(NumError::Overflow),
+    }
+}
+
+/// An exact sum of raws, range-checked once at the end: the order of the terms never
+/// decides whether it overflows (D-250).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExactSum {
+    value: Raw,
+    /// The true sum is `value + wraps x 2^128`.
+    wraps: i64,
+}
+
+impl ExactSum {
+    pub fn add(&mut self, term: Raw) {
+        let (value, wrapped) = self.value.overflowing_add(term);
+        if wrapped {
+            self.wraps = if term > 0 { self.wraps.saturating_add(1) } else { self.wraps.saturating_sub(1) };
+        }
+        self.value = value;
+    }
+
+    pub fn total(self) -> NumResult {
+        if self.wraps == 0 {
+            Ok(self.value)
+        } else {
+            Err(NumError::Overflow)
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects)]
 mod tests {
@@ -375,5 +440,42 @@ mod tests {
         assert_eq!(format_decimal(-1_500_000_000), "-1.5");
         assert_eq!(format_decimal(0), "0");
         assert_eq!(format_decimal(100_000_000), "0.1");
+    }
+
+    #[test]
+    fn unbounded_python_intermediates_are_exact() {
+        assert_eq!(abs_mul_exact(Raw::MIN, 0), Ok(0));
+        assert_eq!(abs_mul_exact(Raw::MIN, -1), Ok(Raw::MIN));
+        assert_eq!(abs_mul_exact(Raw::MIN, 1), Err(NumError::Overflow));
+        assert_eq!(abs_mul_exact(-3, 4), Ok(12));
+        assert_eq!(abs_mul_exact(-3, -4), Ok(-12));
+        assert_eq!(abs_mul(-2 * SCALE, 1_500_000_000), Ok(3 * SCALE));
+        assert_eq!(div_half_even_by_abs(-25, -10), Ok(-2));
+        assert_eq!(div_half_even_by_abs(35, -10), Ok(4));
+        assert_eq!(div_half_even_by_abs(Raw::MIN, Raw::MIN), Ok(-1));
+        assert_eq!(div_half_even_by_abs(1, 0), Err(NumError::Overflow));
+        assert_eq!(neg_sub(Raw::MIN, 1), Ok(Raw::MAX));
+        assert_eq!(neg_sub(Raw::MIN, 0), Err(NumError::Overflow));
+        assert_eq!(neg_sub(Raw::MAX, 1), Ok(Raw::MIN));
+        assert_eq!(neg_sub(5, -2), Ok(-3));
+    }
+
+    #[test]
+    fn exact_sum_ignores_term_order() {
+        let mut sum = ExactSum::default();
+        for term in [Raw::MAX, 1, -2] {
+            sum.add(term);
+        }
+        assert_eq!(sum.total(), Ok(Raw::MAX - 1));
+        let mut sum = ExactSum::default();
+        for term in [Raw::MAX, 1] {
+            sum.add(term);
+        }
+        assert_eq!(sum.total(), Err(NumError::Overflow));
+        let mut sum = ExactSum::default();
+        for term in [Raw::MIN, -1, 1] {
+            sum.add(term);
+        }
+        assert_eq!(sum.total(), Ok(Raw::MIN));
     }
 }

@@ -1,0 +1,123 @@
+//! Twin of `cracktrader/engine/risk.py`: checks when an order is placed or replaced
+//! (DESIGN.md section 7, D-035). They run in precedence order: `kill_switch`,
+//! `risk_limit`, `insufficient_position`, `insufficient_cash`.
+
+use std::collections::HashMap;
+
+use super::core::{Core, Stop};
+use super::inputs::Refusal;
+use super::numbers::{self, ExactSum, NumResult, Raw};
+use super::orders::{KeyId, OrderType, Side, State};
+use super::results::Code;
+
+/// The price a check values an order at: its limit (limit, stop_limit), its stop
+/// (stop), or the instrument's last close (market; `None` when no bar was seen).
+pub fn reference_price(
+    core: &Core,
+    key: Option<KeyId>,
+    order_type: OrderType,
+    limit_price: Option<Raw>,
+    stop_price: Option<Raw>,
+) -> Option<Raw> {
+    match order_type {
+        OrderType::Limit | OrderType::StopLimit => limit_price,
+        OrderType::Stop => stop_price,
+        OrderType::Market => key.and_then(|k| core.last_bar(k)).map(|bar| bar.close),
+    }
+}
+
+/// Cash a buy of `qty` at `price` may need: notional plus commission.
+pub fn buy_commitment(core: &Core, qty: Raw, price: Raw) -> NumResult {
+    let notional = numbers::mul(qty, price)?;
+    numbers::add(notional, numbers::abs_mul(notional, core.config.commission_rate)?)
+}
+
+/// Cash committed to live buys (an exact sum, D-250), and qty committed to live sells
+/// per instrument. Waiting bracket children (`created`) commit nothing (D-035).
+fn committed(core: &Core, exclude: Option<usize>) -> Result<(Raw, HashMap<KeyId, Raw>), Stop> {
+    let mut cash = ExactSum::default();
+    let mut sells: HashMap<KeyId, Raw> = HashMap::new();
+    for (index, order) in core.live_orders() {
+        if Some(index) == exclude || order.state == State::Created {
+            continue;
+        }
+        if order.is_buy() {
+            let price =
+                reference_price(core, Some(order.key), order.order_type, order.limit_price, order.stop_price);
+            if let Some(price) = price {
+                cash.add(buy_commitment(core, order.remaining(), price)?);
+            }
+        } else {
+            let entry = sells.entry(order.key).or_insert(0);
+            *entry = numbers::add(*entry, order.remaining())?;
+        }
+    }
+    Ok((cash.total()?, sells))
+}
+
+/// What `check_order` is asked about.
+pub struct Proposal {
+    pub key: Option<KeyId>,
+    pub side: Side,
+    pub order_type: OrderType,
+    /// The quantity still to trade (a replace passes its new remaining).
+    pub qty: Raw,
+    pub limit_price: Option<Raw>,
+    pub stop_price: Option<Raw>,
+    pub is_child: bool,
+    /// The order being replaced, whose own commitment is not counted.
+    pub exclude: Option<usize>,
+}
+
+/// All placement checks after the state checks, in precedence order.
+pub fn check_order(core: &Core, p: &Proposal) -> Result<(), Stop> {
+    if core.kill_switch {
+        return Err(Refusal::new(Code::KillSwitch, "/intent_type").into());
+    }
+    let config = &core.config;
+    if config.max_order_qty.is_some_and(|max| p.qty > max) {
+        return Err(Refusal::new(Code::RiskLimit, "/payload/qty").into());
+    }
+    let price = reference_price(core, p.key, p.order_type, p.limit_price, p.stop_price);
+    let is_buy = p.side == Side::Buy;
+    let Some(price) = price else {
+        if config.max_notional.is_some() || (is_buy && !p.is_child) {
+            // A market order before any bar of its instrument cannot be valued (D-035).
+            return Err(Refusal::new(Code::RiskLimit, "/payload/instrument").into());
+        }
+        // an unvalued sell or bracket child with no notional limit: nothing to check
+        // but the sell's position (children skip that too)
+        return check_funds(core, p, None);
+    };
+    if let Some(max) = config.max_notional {
+        // Python compares abs(notional), which is 2^127 for i128::MIN
+        if numbers::mul(p.qty, price)?.unsigned_abs() > max.unsigned_abs() {
+            return Err(Refusal::new(Code::RiskLimit, "/payload/qty").into());
+        }
+    }
+    check_funds(core, p, Some(price))
+}
+
+/// `insufficient_position` / `insufficient_cash`; bracket children are exempt.
+fn check_funds(core: &Core, p: &Proposal, price: Option<Raw>) -> Result<(), Stop> {
+    if p.is_child {
+        return Ok(()); // bracket children close what the parent opens
+    }
+    let (committed_cash, committed_sells) = committed(core, p.exclude)?;
+    if p.side == Side::Sell {
+        if !core.allow_short {
+            let size = p.key.and_then(|k| core.position_of(k)).map_or(0, |position| position.size);
+            let open_sells = p.key.and_then(|k| committed_sells.get(&k).copied()).unwrap_or(0);
+            if numbers::sub(size, open_sells)? < p.qty {
+                return Err(Refusal::new(Code::InsufficientPosition, "/payload/qty").into());
+            }
+        }
+        return Ok(());
+    }
+    // A buy always has a price here: an unvalued buy that is not a child was refused.
+    let Some(price) = price else { return Ok(()) };
+    if buy_commitment(core, p.qty, price)? > numbers::sub(core.cash, committed_cash)? {
+        return Err(Refusal::new(Code::InsufficientCash, "/payload/qty").into());
+    }
+    Ok(())
+}
