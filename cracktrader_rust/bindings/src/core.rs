@@ -12,7 +12,7 @@ use cracktrader_rust::engine::results::TransitionResult;
 use cracktrader_rust::engine::strict_json;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyModule};
 
 use crate::core_convert::{config_to_value, input_to_value, result_to_py, snapshot_to_value, value_to_py};
 use crate::errors::{to_py_err, IntoPyResult};
@@ -55,11 +55,15 @@ impl Core {
         let core = &mut self.inner;
         let results: Vec<TransitionResult> =
             py.detach(move || values.iter().map(|(value, bad_key)| core.apply_with(value, *bad_key)).collect());
-        let out = PyList::empty(py);
+        // The result objects are fresh dicts and lists that cannot form cycles; letting
+        // the cyclic collector run while tens of thousands of them are created makes
+        // it walk the growing output again and again (it dominated the batch's cost).
+        let _paused = GcPause::new(py)?;
+        let mut items = Vec::with_capacity(results.len());
         for result in &results {
-            out.append(result_to_py(py, result)?)?;
+            items.push(result_to_py(py, result)?);
         }
-        Ok(out)
+        PyList::new(py, items)
     }
 
     /// JSON lines in, canonical JSON lines out (one per input line), all in Rust.
@@ -95,6 +99,32 @@ impl Core {
     fn state_hash(&self, py: Python<'_>) -> String {
         let core = &self.inner;
         py.detach(move || core.state_hash())
+    }
+}
+
+/// Pauses Python's cyclic garbage collector for its lifetime, if it was running, and
+/// restores it on drop (also when building the output fails half-way).
+struct GcPause<'py> {
+    gc: Option<Bound<'py, PyModule>>,
+}
+
+impl<'py> GcPause<'py> {
+    fn new(py: Python<'py>) -> PyResult<Self> {
+        let gc = py.import("gc")?;
+        if !gc.call_method0("isenabled")?.is_truthy()? {
+            return Ok(GcPause { gc: None });
+        }
+        gc.call_method0("disable")?;
+        Ok(GcPause { gc: Some(gc) })
+    }
+}
+
+impl Drop for GcPause<'_> {
+    fn drop(&mut self) {
+        if let Some(gc) = &self.gc {
+            // re-enabling cannot fail in practice; if it did there is no caller to tell
+            let _ = gc.call_method0("enable");
+        }
     }
 }
 

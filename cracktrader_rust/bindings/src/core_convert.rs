@@ -2,9 +2,11 @@
 //!
 //! Inputs: the core reads only the top-level object, its `payload` object and scalar
 //! fields, so `input_to_value` converts exactly that much: any container found where a
-//! scalar belongs becomes `Value::Unrepresentable` without being walked (it is refused
-//! at that field either way). A hostile input (a list that contains itself a thousand
-//! times, a dict nested a million deep) therefore costs what its top two levels cost.
+//! scalar belongs is not walked (it is refused at that field either way). A hostile
+//! input (a list that contains itself a thousand times, a dict nested a million deep)
+//! therefore costs what its top two levels cost. Keys and enum-like values come from a
+//! small vocabulary and are borrowed from a static table (`JsonRef<'static>`); only
+//! free-form strings (ids, venues, decimal text) are copied.
 //!
 //! Snapshots: `snapshot_to_value` converts along the shape of `core_snapshot` (no
 //! deeper than the schema has containers), exact JSON types only (D-251).
@@ -12,30 +14,116 @@
 //! Outputs: `result_to_py` builds the result dicts directly (interned keys and code
 //! strings, one `PyString` per decimal), never through JSON text.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use cracktrader_rust::engine::errors::EngineError;
 use cracktrader_rust::engine::numbers::{write_decimal, Raw};
 use cracktrader_rust::engine::orders::{Reason, Side, State, Transition};
 use cracktrader_rust::engine::results::{Code, Fill, PositionDelta, TransitionResult};
-use cracktrader_rust::engine::value::Value;
+use cracktrader_rust::engine::value::{JsonRef, Value};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 
 // ------------------------------------------------------------------ inputs
 
+/// Every key and enum-like value an input can hold, as a `&'static str` instead of a
+/// fresh `String` (most of an input's strings are these). A `match` compiles to a
+/// switch on the length and one or two comparisons.
+fn known(text: &str) -> Option<&'static str> {
+    Some(match text {
+        "kind" => "kind",
+        "seq_id" => "seq_id",
+        "event_time" => "event_time",
+        "ingest_time" => "ingest_time",
+        "source" => "source",
+        "venue" => "venue",
+        "instrument" => "instrument",
+        "event_type" => "event_type",
+        "payload" => "payload",
+        "idempotency_key" => "idempotency_key",
+        "producer" => "producer",
+        "intent_type" => "intent_type",
+        "event" => "event",
+        "intent" => "intent",
+        "open" => "open",
+        "high" => "high",
+        "low" => "low",
+        "close" => "close",
+        "volume" => "volume",
+        "timeframe_ms" => "timeframe_ms",
+        "price" => "price",
+        "amount" => "amount",
+        "side" => "side",
+        "trade_id" => "trade_id",
+        "order_id" => "order_id",
+        "reason" => "reason",
+        "fill_id" => "fill_id",
+        "qty" => "qty",
+        "fee" => "fee",
+        "name" => "name",
+        "enabled" => "enabled",
+        "intent_id" => "intent_id",
+        "order_type" => "order_type",
+        "limit_price" => "limit_price",
+        "stop_price" => "stop_price",
+        "time_in_force" => "time_in_force",
+        "expire_time" => "expire_time",
+        "parent_order_id" => "parent_order_id",
+        "oco_group" => "oco_group",
+        "strategy_id" => "strategy_id",
+        "value" => "value",
+        "market_data" => "market_data",
+        "broker_report" => "broker_report",
+        "timer" => "timer",
+        "control" => "control",
+        "bar" => "bar",
+        "trade" => "trade",
+        "order_accepted" => "order_accepted",
+        "order_rejected" => "order_rejected",
+        "order_filled" => "order_filled",
+        "order_cancelled" => "order_cancelled",
+        "cancel_rejected" => "cancel_rejected",
+        "order_expired" => "order_expired",
+        "kill_switch" => "kill_switch",
+        "place_order" => "place_order",
+        "cancel_order" => "cancel_order",
+        "replace_order" => "replace_order",
+        "set_risk_flag" => "set_risk_flag",
+        "noop" => "noop",
+        "buy" => "buy",
+        "sell" => "sell",
+        "market" => "market",
+        "limit" => "limit",
+        "stop" => "stop",
+        "stop_limit" => "stop_limit",
+        "gtc" => "gtc",
+        "ioc" => "ioc",
+        "fok" => "fok",
+        "allow_short" => "allow_short",
+        _ => return None,
+    })
+}
+
+fn text_of(text: &str) -> Cow<'static, str> {
+    match known(text) {
+        Some(word) => Cow::Borrowed(word),
+        None => Cow::Owned(text.to_owned()),
+    }
+}
+
 /// A core input: the converted object and whether any of its own keys could not be
 /// represented (non-`str`, `str` subclass, or lone surrogate), which the core refuses
 /// at `""` exactly where Python's `_check_keys` does.
-pub fn input_to_value(obj: &Bound<'_, PyAny>) -> (Value, bool) {
-    let Ok(dict) = obj.cast_exact::<PyDict>() else { return (Value::Unrepresentable, false) };
+pub fn input_to_value(obj: &Bound<'_, PyAny>) -> (JsonRef<'static>, bool) {
+    let Ok(dict) = obj.cast_exact::<PyDict>() else { return (UNREPRESENTABLE, false) };
     let mut bad_key = false;
     let mut pairs = Vec::with_capacity(dict.len());
     for (key, item) in dict.iter() {
         match key.cast_exact::<PyString>() {
             Ok(text) => match text.to_str() {
-                Ok(text) => pairs.push((text.to_owned(), field_value(&item, true))),
+                Ok(text) => pairs.push((text_of(text), field_value(&item, true))),
                 Err(_) => bad_key = true,
             },
             Err(_) => {
@@ -43,18 +131,23 @@ pub fn input_to_value(obj: &Bound<'_, PyAny>) -> (Value, bool) {
                 // A str subclass key still answers Python's `obj.get("kind")`.
                 if let Ok(text) = key.cast::<PyString>() {
                     if let Ok(text) = text.to_str() {
-                        pairs.push((text.to_owned(), field_value(&item, true)));
+                        pairs.push((text_of(text), field_value(&item, true)));
                     }
                 }
             }
         }
     }
-    (Value::Object(pairs), bad_key)
+    (JsonRef::Object(pairs), bad_key)
 }
 
+/// Stands for a Python object no JSON type maps onto (`Value::Unrepresentable`): a
+/// empty array is never accepted where the core reads a scalar or an object,
+/// so it is refused as `invalid_payload` at its field, like any array would be.
+const UNREPRESENTABLE: JsonRef<'static> = JsonRef::Array(Vec::new());
+
 /// A scalar, or (when `payload_level`) the payload object one level down.
-fn field_value(obj: &Bound<'_, PyAny>, payload_level: bool) -> Value {
-    if let Some(value) = exact_scalar(obj) {
+fn field_value(obj: &Bound<'_, PyAny>, payload_level: bool) -> JsonRef<'static> {
+    if let Some(value) = exact_scalar_ref(obj) {
         return value;
     }
     if payload_level {
@@ -63,14 +156,33 @@ fn field_value(obj: &Bound<'_, PyAny>, payload_level: bool) -> Value {
             for (key, item) in dict.iter() {
                 // any bad key makes the whole payload unusable: Python refuses it at
                 // "/payload" before looking at a single field
-                let Ok(key) = key.cast_exact::<PyString>() else { return Value::Unrepresentable };
-                let Ok(key) = key.to_str() else { return Value::Unrepresentable };
-                pairs.push((key.to_owned(), field_value(&item, false)));
+                let Ok(key) = key.cast_exact::<PyString>() else { return UNREPRESENTABLE };
+                let Ok(key) = key.to_str() else { return UNREPRESENTABLE };
+                pairs.push((text_of(key), field_value(&item, false)));
             }
-            return Value::Object(pairs);
+            return JsonRef::Object(pairs);
         }
     }
-    Value::Unrepresentable
+    UNREPRESENTABLE
+}
+
+/// JSON's exact scalar types (D-007) as a `JsonRef`; `None` for anything else.
+fn exact_scalar_ref(obj: &Bound<'_, PyAny>) -> Option<JsonRef<'static>> {
+    if let Ok(text) = obj.cast_exact::<PyString>() {
+        return Some(match text.to_str() {
+            Ok(s) => JsonRef::Str(text_of(s)),
+            Err(_) => UNREPRESENTABLE,
+        });
+    }
+    Some(match exact_scalar(obj)? {
+        Value::Null => JsonRef::Null,
+        Value::Bool(b) => JsonRef::Bool(b),
+        Value::Int(i) => JsonRef::Int(i),
+        Value::BigInt { negative } => JsonRef::BigInt { negative },
+        Value::Float(f) => JsonRef::Float(f),
+        Value::Str(s) => JsonRef::Str(Cow::Owned(s)),
+        _ => UNREPRESENTABLE,
+    })
 }
 
 /// JSON's exact scalar types (D-007); `None` for anything else.
@@ -232,6 +344,23 @@ struct Names {
     reasons: Vec<(Reason, Py<PyString>)>,
     buy: Py<PyString>,
     sell: Py<PyString>,
+    /// Dicts with every key of a result, transition, fill, position delta and
+    /// diagnostic (values None), in Python's insertion order: copying one copies its
+    /// key table at once, then each value is a replace, never an insert or a resize.
+    result_template: Py<PyDict>,
+    transition_template: Py<PyDict>,
+    fill_template: Py<PyDict>,
+    delta_template: Py<PyDict>,
+    diagnostic_template: Py<PyDict>,
+}
+
+fn template(py: Python<'_>, keys: &[&Py<PyString>]) -> Py<PyDict> {
+    let dict = PyDict::new(py);
+    for key in keys {
+        // inserting None under an interned str cannot fail short of memory exhaustion
+        let _ = dict.set_item(key.bind(py), py.None());
+    }
+    dict.unbind()
 }
 
 static NAMES: PyOnceLock<Names> = PyOnceLock::new();
@@ -266,7 +395,21 @@ const ALL_REASONS: [Reason; 6] = [
 fn names(py: Python<'_>) -> &Names {
     NAMES.get_or_init(py, || {
         let s = |text: &str| PyString::intern(py, text).unbind();
+        let k = |texts: &[&str]| -> Py<PyDict> {
+            let keys: Vec<Py<PyString>> = texts.iter().map(|t| s(t)).collect();
+            template(py, &keys.iter().collect::<Vec<_>>())
+        };
         Names {
+            result_template: k(&[
+                "seq_id", "accepted", "code", "transitions", "fills", "cash_delta", "position_deltas", "late",
+                "diagnostics",
+            ]),
+            transition_template: k(&[
+                "order_id", "from", "to", "filled_qty", "remaining_qty", "avg_fill_price", "reason",
+            ]),
+            fill_template: k(&["order_id", "fill_id", "venue", "instrument", "side", "qty", "price", "fee"]),
+            delta_template: k(&["venue", "instrument", "size_delta", "realized_pnl_delta"]),
+            diagnostic_template: k(&["code", "field"]),
             seq_id: s("seq_id"),
             accepted: s("accepted"),
             code: s("code"),
@@ -332,7 +475,7 @@ impl Decimals {
 pub fn result_to_py<'py>(py: Python<'py>, result: &TransitionResult) -> PyResult<Bound<'py, PyDict>> {
     let n = names(py);
     let mut decimals = Decimals(String::with_capacity(48));
-    let dict = PyDict::new(py);
+    let dict = n.result_template.bind(py).copy()?;
     match result.seq_id {
         Some(seq) => dict.set_item(n.seq_id.bind(py), seq)?,
         None => dict.set_item(n.seq_id.bind(py), py.None())?,
@@ -359,7 +502,7 @@ pub fn result_to_py<'py>(py: Python<'py>, result: &TransitionResult) -> PyResult
     dict.set_item(n.late.bind(py), result.late)?;
     let diagnostics = PyList::empty(py);
     if let Some(diagnostic) = &result.diagnostic {
-        let d = PyDict::new(py);
+        let d = n.diagnostic_template.bind(py).copy()?;
         d.set_item(n.code.bind(py), lookup(&n.codes, diagnostic.code, &n.zero).bind(py))?;
         d.set_item(n.field.bind(py), diagnostic.field.as_ref())?;
         diagnostics.append(d)?;
@@ -378,7 +521,7 @@ fn transition_to_py<'py>(
     decimals: &mut Decimals,
     t: &Transition,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
+    let d = n.transition_template.bind(py).copy()?;
     d.set_item(n.order_id.bind(py), arc_str(py, &t.order_id))?;
     match t.from {
         Some(from) => d.set_item(n.from.bind(py), lookup(&n.states, from, &n.zero).bind(py))?,
@@ -396,7 +539,7 @@ fn transition_to_py<'py>(
 }
 
 fn fill_to_py<'py>(py: Python<'py>, n: &Names, decimals: &mut Decimals, fill: &Fill) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
+    let d = n.fill_template.bind(py).copy()?;
     d.set_item(n.order_id.bind(py), arc_str(py, &fill.order_id))?;
     d.set_item(n.fill_id.bind(py), fill.fill_id.as_str())?;
     d.set_item(n.venue.bind(py), arc_str(py, &fill.venue))?;
@@ -415,7 +558,7 @@ fn delta_to_py<'py>(
     decimals: &mut Decimals,
     delta: &PositionDelta,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
+    let d = n.delta_template.bind(py).copy()?;
     d.set_item(n.venue.bind(py), arc_str(py, &delta.venue))?;
     d.set_item(n.instrument.bind(py), arc_str(py, &delta.instrument))?;
     d.set_item(n.size_delta.bind(py), decimals.py(py, n, delta.size_delta))?;

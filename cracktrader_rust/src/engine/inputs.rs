@@ -10,10 +10,10 @@
 
 use std::borrow::Cow;
 
-use super::numbers::{self, NumError, Raw};
+use super::numbers::{self, NumError, NumResult, Raw};
 use super::orders::{OrderType, Side, TimeInForce};
 use super::results::Code;
-use super::value::Value;
+use super::value::{JsonView, View};
 
 pub use super::results::MAX_I63;
 
@@ -234,8 +234,6 @@ const INTENT_KEYS: &[&str] = &["kind", "seq_id", "intent_type", "payload"];
 /// The most fields any declared object has (place_order: 14).
 const MAX_FIELDS: usize = 16;
 
-static NULL: Value = Value::Null;
-
 /// A validated bar payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BarPayload {
@@ -345,25 +343,54 @@ pub fn is_identifier_str(text: &str) -> bool {
     true
 }
 
-fn identifier(value: &Value) -> Option<&str> {
-    match value {
-        Value::Str(text) if is_identifier_str(text) => Some(text),
-        _ => None,
-    }
+fn identifier<V: JsonView>(value: &V) -> Option<&str> {
+    value.str_value().filter(|text| is_identifier_str(text))
 }
 
 /// An integer in `[low, 2^63 - 1]`.
-fn int_in(value: &Value, low: i128) -> Option<i64> {
-    match value {
-        Value::Int(i) if (low..=MAX_I63).contains(i) => i64::try_from(*i).ok(),
+fn int_in<V: JsonView>(value: &V, low: i128) -> Option<i64> {
+    match value.view() {
+        View::Int(i) if (low..=MAX_I63).contains(&i) => i64::try_from(i).ok(),
         _ => None,
     }
 }
 
-/// Passes the shape phase as a decimal field (the number phase judges it). The
-/// strict-JSON big-integer marker is number-like: it is a `numeric_overflow` (D-005).
-fn number_like(value: &Value) -> bool {
-    matches!(value, Value::Str(_) | Value::Int(_) | Value::BigInt { .. } | Value::Float(_) | Value::Bool(_))
+fn is_null<V: JsonView>(value: &V) -> bool {
+    matches!(value.view(), View::Null)
+}
+
+/// A value that passes the shape phase as a decimal field (the number phase judges
+/// it). The strict-JSON big-integer marker is number-like: it is a
+/// `numeric_overflow` (D-005).
+#[derive(Debug, Clone, Copy)]
+enum Number<'a> {
+    Str(&'a str),
+    Int(i128),
+    Big,
+    Float(f64),
+    Bool,
+}
+
+fn number_like<V: JsonView>(value: &V) -> Option<Number<'_>> {
+    Some(match value.view() {
+        View::Str(text) => Number::Str(text),
+        View::Int(i) => Number::Int(i),
+        View::BigInt { .. } => Number::Big,
+        View::Float(f) => Number::Float(f),
+        View::Bool(_) => Number::Bool,
+        _ => return None,
+    })
+}
+
+/// Twin of Python's `parse_decimal` on a value that passed the shape phase.
+fn parse_number(number: Number<'_>) -> NumResult {
+    match number {
+        Number::Str(text) => numbers::parse_decimal_str(text),
+        Number::Int(i) => numbers::parse_int(i),
+        Number::Big => Err(NumError::Overflow),
+        Number::Float(f) => numbers::parse_f64(f),
+        Number::Bool => Err(NumError::Invalid),
+    }
 }
 
 /// A field after the shape phase.
@@ -374,28 +401,29 @@ enum Field<'a> {
     Bool(bool),
     Int(i64),
     /// A decimal not yet parsed (number phase).
-    Num(&'a Value),
+    Num(Number<'a>),
     Dec(Raw),
 }
 
-fn check_field(kind: Kind, value: &Value) -> Option<Field<'_>> {
+fn check_field<V: JsonView>(kind: Kind, value: &V) -> Option<Field<'_>> {
     let null_ok = matches!(kind, Kind::IdOpt | Kind::DecOpt | Kind::TsOpt);
-    if null_ok && value.is_null() {
+    if null_ok && is_null(value) {
         return Some(Field::Null);
     }
+    let text = || value.str_value();
     match kind {
         Kind::Id | Kind::IdOpt => identifier(value).map(Field::Str),
-        Kind::Dec | Kind::DecOpt => number_like(value).then_some(Field::Num(value)),
-        Kind::Side => value.as_str().filter(|s| Side::parse(s).is_some()).map(Field::Str),
+        Kind::Dec | Kind::DecOpt => number_like(value).map(Field::Num),
+        Kind::Side => text().filter(|s| Side::parse(s).is_some()).map(Field::Str),
         Kind::Tf => int_in(value, 1).map(Field::Int),
-        Kind::Bool => match value {
-            Value::Bool(flag) => Some(Field::Bool(*flag)),
+        Kind::Bool => match value.view() {
+            View::Bool(flag) => Some(Field::Bool(flag)),
             _ => None,
         },
-        Kind::OrderType => value.as_str().filter(|s| OrderType::parse(s).is_some()).map(Field::Str),
-        Kind::Tif => value.as_str().filter(|s| TimeInForce::parse(s).is_some()).map(Field::Str),
+        Kind::OrderType => text().filter(|s| OrderType::parse(s).is_some()).map(Field::Str),
+        Kind::Tif => text().filter(|s| TimeInForce::parse(s).is_some()).map(Field::Str),
         Kind::TsOpt => int_in(value, 0).map(Field::Int),
-        Kind::RiskFlag => value.as_str().filter(|s| matches!(*s, "kill_switch" | "allow_short")).map(Field::Str),
+        Kind::RiskFlag => text().filter(|s| matches!(*s, "kill_switch" | "allow_short")).map(Field::Str),
     }
 }
 
@@ -404,21 +432,34 @@ fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
+/// The values of a checked object, in declared order.
+type Slots<'a, V> = [Option<&'a V>; MAX_FIELDS];
+
+fn slot<'a, V>(slots: &Slots<'a, V>, index: usize) -> Option<&'a V> {
+    slots.get(index).copied().flatten()
+}
+
 /// `_check_keys`: an object with exactly the declared keys; values in declared order.
-fn check_keys<'a>(
-    obj: &'a Value,
+fn check_keys<'a, V: JsonView>(
+    obj: &'a V,
     declared: &[&'static str],
     base: &'static str,
     has_bad_key: bool,
-) -> Result<[&'a Value; MAX_FIELDS], Refusal> {
-    let Value::Object(pairs) = obj else { return Err(Refusal::payload(base)) };
+) -> Result<Slots<'a, V>, Refusal> {
+    let View::Object(pairs) = obj.view() else { return Err(Refusal::payload(base)) };
     if has_bad_key {
         return Err(Refusal::payload(base));
     }
-    let mut slots: [Option<&Value>; MAX_FIELDS] = [None; MAX_FIELDS];
+    let mut slots: Slots<'a, V> = [None; MAX_FIELDS];
     let mut unknown: Option<&str> = None;
-    for (key, value) in pairs {
-        match declared.iter().position(|name| *name == key) {
+    for (position, (key, value)) in pairs.iter().enumerate() {
+        let key = key.as_ref();
+        // keys usually arrive in declared order: try that slot before searching
+        let found = match declared.get(position) {
+            Some(name) if *name == key => Some(position),
+            _ => declared.iter().position(|name| *name == key),
+        };
+        match found {
             Some(index) => {
                 if let Some(slot) = slots.get_mut(index) {
                     *slot = Some(value);
@@ -426,7 +467,7 @@ fn check_keys<'a>(
             }
             // the code-point-smallest unknown key (byte order of UTF-8 is code-point order)
             None => {
-                if unknown.is_none_or(|current| key.as_str() < current) {
+                if unknown.is_none_or(|current| key < current) {
                     unknown = Some(key);
                 }
             }
@@ -440,18 +481,22 @@ fn check_keys<'a>(
             return Err(Refusal { code: Code::InvalidPayload, field: Cow::Owned(format!("{base}/{name}")) });
         }
     }
-    Ok(slots.map(|slot| slot.unwrap_or(&NULL)))
+    Ok(slots)
 }
 
 type Fields<'a> = [Field<'a>; MAX_FIELDS];
 
 /// `_parse_payload`: shape-check the payload object and each field in declared order.
-fn parse_payload<'a>(payload: &'a Value, spec: Spec) -> Result<Fields<'a>, Refusal> {
-    let names: Vec<&'static str> = spec.iter().map(|(name, _, _)| *name).collect();
-    let values = check_keys(payload, &names, "/payload", false)?;
+fn parse_payload<'a, V: JsonView>(payload: &'a V, spec: Spec) -> Result<Fields<'a>, Refusal> {
+    let mut names: [&'static str; MAX_FIELDS] = [""; MAX_FIELDS];
+    for (name, (field, _, _)) in names.iter_mut().zip(spec.iter()) {
+        *name = field;
+    }
+    let values = check_keys(payload, names.get(..spec.len()).unwrap_or(&[]), "/payload", false)?;
     let mut fields: Fields<'a> = [Field::Null; MAX_FIELDS];
-    for ((_, pointer, kind), (value, slot)) in spec.iter().zip(values.iter().zip(fields.iter_mut())) {
-        *slot = check_field(*kind, value).ok_or_else(|| Refusal::payload(pointer))?;
+    for ((_, pointer, kind), (value, out)) in spec.iter().zip(values.iter().zip(fields.iter_mut())) {
+        let field = value.and_then(|value| check_field(*kind, value));
+        *out = field.ok_or_else(|| Refusal::payload(pointer))?;
     }
     Ok(fields)
 }
@@ -462,8 +507,8 @@ fn parse_payload<'a>(payload: &'a Value, spec: Spec) -> Result<Fields<'a>, Refus
 fn parse_numbers(fields: &mut Fields<'_>, spec: Spec) -> Result<(), Refusal> {
     let mut overflow: Option<&'static str> = None;
     for ((name, pointer, _), slot) in spec.iter().zip(fields.iter_mut()) {
-        let Field::Num(value) = *slot else { continue };
-        let raw = match numbers::parse_value(value) {
+        let Field::Num(number) = *slot else { continue };
+        let raw = match parse_number(number) {
             Ok(raw) => raw,
             Err(NumError::Invalid) => return Err(Refusal::new(Code::InvalidNumber, pointer)),
             Err(NumError::Overflow) => {
@@ -557,7 +602,7 @@ impl<'a> Reader<'_, 'a> {
 }
 
 /// Validate one input; `Err` carries the first failing check.
-pub fn parse_input(obj: &Value) -> Result<ParsedInput<'_>, Refusal> {
+pub fn parse_input<V: JsonView>(obj: &V) -> Result<ParsedInput<'_>, Refusal> {
     parse_input_with(obj, false)
 }
 
@@ -565,40 +610,44 @@ pub fn parse_input(obj: &Value) -> Result<ParsedInput<'_>, Refusal> {
 /// (a Python dict with a non-`str` or lone-surrogate key: the binding keeps the
 /// representable keys and sets `has_bad_key`). Python looks up `kind` first and
 /// refuses such an object at `""` only when its kind is valid; this does the same.
-pub fn parse_input_with(obj: &Value, has_bad_key: bool) -> Result<ParsedInput<'_>, Refusal> {
-    if !matches!(obj, Value::Object(_)) {
+pub fn parse_input_with<V: JsonView>(obj: &V, has_bad_key: bool) -> Result<ParsedInput<'_>, Refusal> {
+    if !matches!(obj.view(), View::Object(_)) {
         return Err(Refusal::payload(""));
     }
-    match obj.get("kind").and_then(Value::as_str) {
+    match obj.get("kind").and_then(JsonView::str_value) {
         Some("event") => parse_event(obj, has_bad_key),
         Some("intent") => parse_intent(obj, has_bad_key),
         _ => Err(Refusal::payload("/kind")),
     }
 }
 
-fn parse_event(obj: &Value, has_bad_key: bool) -> Result<ParsedInput<'_>, Refusal> {
+fn parse_event<V: JsonView>(obj: &V, has_bad_key: bool) -> Result<ParsedInput<'_>, Refusal> {
     let v = check_keys(obj, EVENT_KEYS, "", has_bad_key)?;
-    let [_, seq_id, event_time, ingest_time, source, venue, instrument, event_type, payload, key, producer, ..] = v;
-    let seq_id = int_in(seq_id, 1).ok_or_else(|| Refusal::payload("/seq_id"))?;
-    let event_time = int_in(event_time, 0).ok_or_else(|| Refusal::payload("/event_time"))?;
-    int_in(ingest_time, 0).ok_or_else(|| Refusal::payload("/ingest_time"))?;
-    let source = source.as_str().and_then(Source::parse).ok_or_else(|| Refusal::payload("/source"))?;
+    let field = |index: usize, pointer: &'static str| slot(&v, index).ok_or_else(|| Refusal::payload(pointer));
+    let seq_id = int_in(field(1, "/seq_id")?, 1).ok_or_else(|| Refusal::payload("/seq_id"))?;
+    let event_time = int_in(field(2, "/event_time")?, 0).ok_or_else(|| Refusal::payload("/event_time"))?;
+    int_in(field(3, "/ingest_time")?, 0).ok_or_else(|| Refusal::payload("/ingest_time"))?;
+    let source =
+        field(4, "/source")?.str_value().and_then(Source::parse).ok_or_else(|| Refusal::payload("/source"))?;
     let needs_place = matches!(source, Source::MarketData | Source::BrokerReport);
-    let venue = place_part(venue, needs_place).ok_or_else(|| Refusal::payload("/venue"))?;
-    let instrument = place_part(instrument, needs_place).ok_or_else(|| Refusal::payload("/instrument"))?;
-    let event_type = event_type
-        .as_str()
+    let venue = place_part(field(5, "/venue")?, needs_place).ok_or_else(|| Refusal::payload("/venue"))?;
+    let instrument =
+        place_part(field(6, "/instrument")?, needs_place).ok_or_else(|| Refusal::payload("/instrument"))?;
+    let event_type = field(7, "/event_type")?
+        .str_value()
         .and_then(EventType::parse)
         .filter(|t| t.source() == source)
         .ok_or_else(|| Refusal::payload("/event_type"))?;
     // payload is declared before idempotency_key and producer, so it is checked first
     let spec = event_type.fields();
-    let mut fields = parse_payload(payload, spec)?;
-    let idempotency_key = match key {
-        Value::Null => None,
-        other => Some(identifier(other).ok_or_else(|| Refusal::payload("/idempotency_key"))?),
+    let mut fields = parse_payload(field(8, "/payload")?, spec)?;
+    let key = field(9, "/idempotency_key")?;
+    let idempotency_key = if is_null(key) {
+        None
+    } else {
+        Some(identifier(key).ok_or_else(|| Refusal::payload("/idempotency_key"))?)
     };
-    let producer = int_in(producer, 0).ok_or_else(|| Refusal::payload("/producer"))?;
+    let producer = int_in(field(10, "/producer")?, 0).ok_or_else(|| Refusal::payload("/producer"))?;
     parse_numbers(&mut fields, spec)?;
     let r = Reader { fields: &fields, spec };
     let payload = match event_type {
@@ -651,11 +700,11 @@ fn parse_event(obj: &Value, has_bad_key: bool) -> Result<ParsedInput<'_>, Refusa
 }
 
 /// venue / instrument: an identifier, or null where the source has no place.
-fn place_part(value: &Value, needs_place: bool) -> Option<Option<&str>> {
-    match value {
-        Value::Null if !needs_place => Some(None),
-        other => identifier(other).map(Some),
+fn place_part<V: JsonView>(value: &V, needs_place: bool) -> Option<Option<&str>> {
+    if is_null(value) && !needs_place {
+        return Some(None);
     }
+    identifier(value).map(Some)
 }
 
 fn check_bar(bar: &BarPayload) -> Result<(), Refusal> {
@@ -674,11 +723,11 @@ fn check_bar(bar: &BarPayload) -> Result<(), Refusal> {
     Ok(())
 }
 
-fn parse_intent(obj: &Value, has_bad_key: bool) -> Result<ParsedInput<'_>, Refusal> {
+fn parse_intent<V: JsonView>(obj: &V, has_bad_key: bool) -> Result<ParsedInput<'_>, Refusal> {
     let v = check_keys(obj, INTENT_KEYS, "", has_bad_key)?;
-    let [_, seq_id, intent_type, payload, ..] = v;
-    let seq_id = int_in(seq_id, 1).ok_or_else(|| Refusal::payload("/seq_id"))?;
-    let (name, spec) = match intent_type.as_str() {
+    let field = |index: usize, pointer: &'static str| slot(&v, index).ok_or_else(|| Refusal::payload(pointer));
+    let seq_id = int_in(field(1, "/seq_id")?, 1).ok_or_else(|| Refusal::payload("/seq_id"))?;
+    let (name, spec) = match field(2, "/intent_type")?.str_value() {
         Some("place_order") => ("place_order", PLACE_ORDER),
         Some("cancel_order") => ("cancel_order", CANCEL_ORDER),
         Some("replace_order") => ("replace_order", REPLACE_ORDER),
@@ -686,6 +735,7 @@ fn parse_intent(obj: &Value, has_bad_key: bool) -> Result<ParsedInput<'_>, Refus
         Some("noop") => ("noop", NOOP),
         _ => return Err(Refusal::payload("/intent_type")),
     };
+    let payload = field(3, "/payload")?;
     let mut fields = parse_payload(payload, spec)?;
     let is_null = |index: usize| matches!(fields.get(index), Some(Field::Null));
     if name == "place_order" {

@@ -262,22 +262,59 @@ pub fn write_decimal(out: &mut String, raw: Raw) {
         out.push('-');
     }
     let magnitude = raw.unsigned_abs();
-    let whole = magnitude.checked_div(SCALE_U).unwrap_or(0);
-    let fraction = magnitude.checked_rem(SCALE_U).unwrap_or(0);
-    let _ = write!(out, "{whole}");
+    // u128 division is a library call; nearly every raw fits a u64, whose division
+    // is one instruction.
+    let (whole, fraction) = match u64::try_from(magnitude) {
+        Ok(small) => (u128::from(small / 1_000_000_000), small % 1_000_000_000),
+        Err(_) => (
+            magnitude.checked_div(SCALE_U).unwrap_or(0),
+            u64::try_from(magnitude.checked_rem(SCALE_U).unwrap_or(0)).unwrap_or(0),
+        ),
+    };
+    write_unsigned(out, whole);
     if fraction != 0 {
         let mut digits = [b'0'; 9];
         let mut rest = fraction;
         for slot in digits.iter_mut().rev() {
             // rest % 10 < 10, so the narrowing is exact
-            *slot = b'0'.wrapping_add(u8::try_from(rest.checked_rem(10).unwrap_or(0)).unwrap_or(0));
-            rest = rest.checked_div(10).unwrap_or(0);
+            *slot = b'0'.wrapping_add(u8::try_from(rest % 10).unwrap_or(0));
+            rest /= 10;
         }
         let used = digits.iter().rposition(|d| *d != b'0').map_or(0, |p| p.saturating_add(1));
         out.push('.');
         for d in digits.iter().take(used) {
             out.push(char::from(*d));
         }
+    }
+}
+
+/// Decimal digits of an unsigned integer, without the formatting machinery.
+pub fn write_unsigned(out: &mut String, value: u128) {
+    let mut buffer = [b'0'; 39];
+    let mut start = buffer.len();
+    let mut rest = value;
+    loop {
+        start = start.saturating_sub(1);
+        let digit = match u64::try_from(rest) {
+            Ok(small) => {
+                rest = u128::from(small / 10);
+                small % 10
+            }
+            Err(_) => {
+                let digit = u64::try_from(rest.checked_rem(10).unwrap_or(0)).unwrap_or(0);
+                rest = rest.checked_div(10).unwrap_or(0);
+                digit
+            }
+        };
+        if let Some(slot) = buffer.get_mut(start) {
+            *slot = b'0'.wrapping_add(u8::try_from(digit).unwrap_or(0));
+        }
+        if rest == 0 || start == 0 {
+            break;
+        }
+    }
+    for d in buffer.get(start..).unwrap_or(&[]) {
+        out.push(char::from(*d));
     }
 }
 
@@ -440,6 +477,11 @@ mod tests {
         assert_eq!(format_decimal(-1_500_000_000), "-1.5");
         assert_eq!(format_decimal(0), "0");
         assert_eq!(format_decimal(100_000_000), "0.1");
+        assert_eq!(format_decimal(Raw::MAX), "170141183460469231731687303715.884105727");
+        assert_eq!(format_decimal(18_446_744_073_709_551_616), "18446744073.709551616");
+        assert_eq!(format_decimal(18_446_744_073_709_551_615), "18446744073.709551615");
+        assert_eq!(format_decimal(-1), "-0.000000001");
+        assert_eq!(format_decimal(10_000_000_000), "10");
     }
 
     #[test]

@@ -4,10 +4,10 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::canonical::{write_str, JsonWriter};
+use super::canonical::write_str;
 use super::numbers::{self, NumResult, Raw};
 use super::orders::{KeyId, Side, Transition};
-use super::value::Value;
+use super::value::{JsonView, View};
 
 /// A result or diagnostic code (`result_code` in codes.json).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,9 +100,9 @@ pub struct TransitionResult {
 pub const MAX_I63: i128 = i64::MAX as i128;
 
 /// The input's seq_id as given, when it is a valid seq_id (else null).
-pub fn echo_seq_id(obj: &Value) -> Option<i64> {
-    match obj.get("seq_id") {
-        Some(Value::Int(seq)) if (1..=MAX_I63).contains(seq) => i64::try_from(*seq).ok(),
+pub fn echo_seq_id<V: JsonView>(obj: &V) -> Option<i64> {
+    match obj.get("seq_id").map(JsonView::view) {
+        Some(View::Int(seq)) if (1..=MAX_I63).contains(&seq) => i64::try_from(seq).ok(),
         _ => None,
     }
 }
@@ -199,95 +199,132 @@ impl ResultBuilder {
     }
 }
 
+// The writers below emit each object's keys in sorted order with the constant text
+// between values written as one literal: the key order of a result never changes,
+// and this is the hot path of `apply_jsonl`. The unit tests compare every writer with
+// the generic sorted-key writer (`canonical::write_value`).
+
+fn push_decimal(out: &mut String, raw: Raw) {
+    out.push('"');
+    numbers::write_decimal(out, raw);
+    out.push('"');
+}
+
+fn push_opt_decimal(out: &mut String, raw: Option<Raw>) {
+    match raw {
+        Some(raw) => push_decimal(out, raw),
+        None => out.push_str("null"),
+    }
+}
+
 /// Append the canonical JSON of `result` (no trailing newline).
 pub fn write_result(out: &mut String, result: &TransitionResult) {
-    let mut w = JsonWriter::object(out);
-    w.bool_field("accepted", result.accepted);
-    w.decimal_field("cash_delta", result.cash_delta);
-    w.str_field("code", result.code.as_str());
-    {
-        let out = w.key("diagnostics");
-        match &result.diagnostic {
-            Some(diagnostic) => {
-                out.push('[');
-                let mut d = JsonWriter::object(out);
-                d.str_field("code", diagnostic.code.as_str());
-                d.str_field("field", &diagnostic.field);
-                d.end();
-                out.push(']');
-            }
-            None => out.push_str("[]"),
-        }
+    out.push_str(if result.accepted { "{\"accepted\":true,\"cash_delta\":" } else { "{\"accepted\":false,\"cash_delta\":" });
+    push_decimal(out, result.cash_delta);
+    out.push_str(",\"code\":\"");
+    out.push_str(result.code.as_str());
+    out.push_str("\",\"diagnostics\":[");
+    if let Some(diagnostic) = &result.diagnostic {
+        out.push_str("{\"code\":\"");
+        out.push_str(diagnostic.code.as_str());
+        out.push_str("\",\"field\":");
+        write_str(out, &diagnostic.field);
+        out.push('}');
     }
-    {
-        let out = w.key("fills");
-        out.push('[');
-        for (index, fill) in result.fills.iter().enumerate() {
-            if index > 0 {
-                out.push(',');
-            }
-            write_fill(out, fill);
+    out.push_str("],\"fills\":[");
+    for (index, fill) in result.fills.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
         }
-        out.push(']');
+        write_fill(out, fill);
     }
-    w.bool_field("late", result.late);
-    {
-        let out = w.key("position_deltas");
-        out.push('[');
-        for (index, delta) in result.position_deltas.iter().enumerate() {
-            if index > 0 {
-                out.push(',');
-            }
-            let mut d = JsonWriter::object(out);
-            d.str_field("instrument", &delta.instrument);
-            d.decimal_field("realized_pnl_delta", delta.realized_pnl_delta);
-            d.decimal_field("size_delta", delta.size_delta);
-            d.str_field("venue", &delta.venue);
-            d.end();
+    out.push_str(if result.late { "],\"late\":true,\"position_deltas\":[" } else { "],\"late\":false,\"position_deltas\":[" });
+    for (index, delta) in result.position_deltas.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
         }
-        out.push(']');
+        out.push_str("{\"instrument\":");
+        write_str(out, &delta.instrument);
+        out.push_str(",\"realized_pnl_delta\":");
+        push_decimal(out, delta.realized_pnl_delta);
+        out.push_str(",\"size_delta\":");
+        push_decimal(out, delta.size_delta);
+        out.push_str(",\"venue\":");
+        write_str(out, &delta.venue);
+        out.push('}');
     }
-    w.opt_int_field("seq_id", result.seq_id.map(i128::from));
-    {
-        let out = w.key("transitions");
-        out.push('[');
-        for (index, transition) in result.transitions.iter().enumerate() {
-            if index > 0 {
-                out.push(',');
-            }
-            write_transition(out, transition);
+    out.push_str("],\"seq_id\":");
+    match result.seq_id {
+        Some(seq) => push_int(out, seq),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"transitions\":[");
+    for (index, transition) in result.transitions.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
         }
-        out.push(']');
+        write_transition(out, transition);
     }
-    w.end();
+    out.push_str("]}");
+}
+
+fn push_int(out: &mut String, value: i64) {
+    if value < 0 {
+        out.push('-');
+    }
+    numbers::write_unsigned(out, u128::from(value.unsigned_abs()));
 }
 
 fn write_fill(out: &mut String, fill: &Fill) {
-    let mut w = JsonWriter::object(out);
-    w.decimal_field("fee", fill.fee);
-    w.str_field("fill_id", &fill.fill_id);
-    w.str_field("instrument", &fill.instrument);
-    w.str_field("order_id", &fill.order_id);
-    w.decimal_field("price", fill.price);
-    w.decimal_field("qty", fill.qty);
-    w.str_field("side", fill.side.as_str());
-    w.str_field("venue", &fill.venue);
-    w.end();
+    out.push_str("{\"fee\":");
+    push_decimal(out, fill.fee);
+    out.push_str(",\"fill_id\":");
+    write_str(out, &fill.fill_id);
+    out.push_str(",\"instrument\":");
+    write_str(out, &fill.instrument);
+    out.push_str(",\"order_id\":");
+    write_str(out, &fill.order_id);
+    out.push_str(",\"price\":");
+    push_decimal(out, fill.price);
+    out.push_str(",\"qty\":");
+    push_decimal(out, fill.qty);
+    out.push_str(",\"side\":\"");
+    out.push_str(fill.side.as_str());
+    out.push_str("\",\"venue\":");
+    write_str(out, &fill.venue);
+    out.push('}');
 }
 
 fn write_transition(out: &mut String, t: &Transition) {
-    let mut w = JsonWriter::object(out);
-    w.opt_decimal_field("avg_fill_price", t.avg_fill_price);
-    w.decimal_field("filled_qty", t.filled_qty);
-    w.opt_str_field("from", t.from.map(|s| s.as_str()));
-    {
-        let out = w.key("order_id");
-        write_str(out, &t.order_id);
+    out.push_str("{\"avg_fill_price\":");
+    push_opt_decimal(out, t.avg_fill_price);
+    out.push_str(",\"filled_qty\":");
+    push_decimal(out, t.filled_qty);
+    out.push_str(",\"from\":");
+    match t.from {
+        Some(state) => {
+            out.push('"');
+            out.push_str(state.as_str());
+            out.push('"');
+        }
+        None => out.push_str("null"),
     }
-    w.opt_str_field("reason", t.reason.map(|r| r.as_str()));
-    w.decimal_field("remaining_qty", t.remaining_qty);
-    w.str_field("to", t.to.as_str());
-    w.end();
+    out.push_str(",\"order_id\":");
+    write_str(out, &t.order_id);
+    out.push_str(",\"reason\":");
+    match t.reason {
+        Some(reason) => {
+            out.push('"');
+            out.push_str(reason.as_str());
+            out.push('"');
+        }
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"remaining_qty\":");
+    push_decimal(out, t.remaining_qty);
+    out.push_str(",\"to\":\"");
+    out.push_str(t.to.as_str());
+    out.push_str("\"}");
 }
 
 #[cfg(test)]
@@ -303,6 +340,72 @@ mod tests {
             out,
             r#"{"accepted":false,"cash_delta":"0","code":"invalid_number","diagnostics":[{"code":"invalid_number","field":"/payload/qty"}],"fills":[],"late":false,"position_deltas":[],"seq_id":3,"transitions":[]}"#
         );
+    }
+
+    fn resorted(text: &str) -> String {
+        let mut out = String::new();
+        crate::engine::canonical::write_value(&mut out, &parse_str(text).unwrap());
+        out
+    }
+
+    #[test]
+    fn hand_ordered_writer_is_canonical() {
+        use crate::engine::orders::{Reason, State};
+        let id: Arc<str> = Arc::from("o\"1\u{1}é");
+        let result = TransitionResult {
+            seq_id: Some(i64::MAX),
+            accepted: true,
+            code: Code::Ok,
+            transitions: vec![
+                Transition {
+                    order_id: id.clone(),
+                    from: None,
+                    to: State::Created,
+                    filled_qty: 0,
+                    remaining_qty: 1,
+                    avg_fill_price: None,
+                    reason: None,
+                },
+                Transition {
+                    order_id: id.clone(),
+                    from: Some(State::CancelPending),
+                    to: State::Filled,
+                    filled_qty: -5,
+                    remaining_qty: Raw::MIN,
+                    avg_fill_price: Some(Raw::MAX),
+                    reason: Some(Reason::ParentFilled),
+                },
+            ],
+            fills: vec![Fill {
+                order_id: id.clone(),
+                fill_id: "f/1".into(),
+                venue: Arc::from("v"),
+                instrument: Arc::from("i\\"),
+                side: Side::Sell,
+                qty: 1,
+                price: -2_500_000_000,
+                fee: 0,
+            }],
+            cash_delta: -7,
+            position_deltas: vec![PositionDelta {
+                venue: Arc::from("v"),
+                instrument: Arc::from("i"),
+                size_delta: 3,
+                realized_pnl_delta: -4,
+            }],
+            late: true,
+            diagnostic: None,
+        };
+        let mut out = String::new();
+        write_result(&mut out, &result);
+        assert_eq!(out, resorted(&out));
+        let mut refused_out = String::new();
+        let mut r = refused(None, Code::Overfill, Cow::Borrowed("/payload/~0\u{7}"));
+        r.late = false;
+        write_result(&mut refused_out, &r);
+        assert_eq!(refused_out, resorted(&refused_out));
+        assert!(refused_out.contains(r#""field":"/payload/~0\u0007""#));
+        assert!(refused_out.contains(r#""seq_id":null"#));
     }
 
     #[test]

@@ -2,8 +2,6 @@
 //! (DESIGN.md section 7, D-035). They run in precedence order: `kill_switch`,
 //! `risk_limit`, `insufficient_position`, `insufficient_cash`.
 
-use std::collections::HashMap;
-
 use super::core::{Core, Stop};
 use super::inputs::Refusal;
 use super::numbers::{self, ExactSum, NumResult, Raw};
@@ -34,9 +32,10 @@ pub fn buy_commitment(core: &Core, qty: Raw, price: Raw) -> NumResult {
 
 /// Cash committed to live buys (an exact sum, D-250), and qty committed to live sells
 /// per instrument. Waiting bracket children (`created`) commit nothing (D-035).
-fn committed(core: &Core, exclude: Option<usize>) -> Result<(Raw, HashMap<KeyId, Raw>), Stop> {
+fn committed(core: &Core, exclude: Option<usize>) -> Result<(Raw, Vec<(KeyId, Raw)>), Stop> {
     let mut cash = ExactSum::default();
-    let mut sells: HashMap<KeyId, Raw> = HashMap::new();
+    // (instrument, qty): few instruments have live sells, a Vec beats a map here
+    let mut sells: Vec<(KeyId, Raw)> = Vec::new();
     for (index, order) in core.live_orders() {
         if Some(index) == exclude || order.state == State::Created {
             continue;
@@ -48,8 +47,10 @@ fn committed(core: &Core, exclude: Option<usize>) -> Result<(Raw, HashMap<KeyId,
                 cash.add(buy_commitment(core, order.remaining(), price)?);
             }
         } else {
-            let entry = sells.entry(order.key).or_insert(0);
-            *entry = numbers::add(*entry, order.remaining())?;
+            match sells.iter_mut().find(|(key, _)| *key == order.key) {
+                Some((_, qty)) => *qty = numbers::add(*qty, order.remaining())?,
+                None => sells.push((order.key, order.remaining())),
+            }
         }
     }
     Ok((cash.total()?, sells))
@@ -107,7 +108,8 @@ fn check_funds(core: &Core, p: &Proposal, price: Option<Raw>) -> Result<(), Stop
     if p.side == Side::Sell {
         if !core.allow_short {
             let size = p.key.and_then(|k| core.position_of(k)).map_or(0, |position| position.size);
-            let open_sells = p.key.and_then(|k| committed_sells.get(&k).copied()).unwrap_or(0);
+            let open_sells =
+                committed_sells.iter().find(|(key, _)| Some(*key) == p.key).map_or(0, |(_, qty)| *qty);
             if numbers::sub(size, open_sells)? < p.qty {
                 return Err(Refusal::new(Code::InsufficientPosition, "/payload/qty").into());
             }
