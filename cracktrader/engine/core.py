@@ -152,8 +152,13 @@ class Core:
         return self._apply_parsed(parsed)
 
     def apply_batch(self, inputs: Iterable[Any]) -> list[dict[str, Any]]:
+        """Apply every input in order; one result per input.
+
+        The batch is read completely before anything is applied (D-255): if reading
+        it raises (a generator failing half-way), nothing was applied.
+        """
         apply = self.apply
-        return [apply(item) for item in inputs]
+        return [apply(item) for item in list(inputs)]
 
     def apply_jsonl(self, data: bytes) -> bytes:
         """JSON lines in, canonical JSON lines out (one per input line).
@@ -304,11 +309,12 @@ class Core:
         children; an end without a complete fill (cancelled, rejected, expired)
         cancels its live children; a fill (``filled_now``), cancellation or expiry of
         an OCO member cancels the other live members of its group. Rejection does not
-        trigger OCO.
+        trigger OCO, and neither does a cancellation the group itself caused (D-254):
+        the group fires once, so the member whose fill fired it stays working.
         """
-        queue = deque([(first, filled_now)])
+        queue = deque([(first, filled_now, True)])
         while queue:
-            order, fired_by_fill = queue.popleft()
+            order, fired_by_fill, may_fire_group = queue.popleft()
             state = order.state
             if state == FILLED:
                 for child_id in self.children.get(order.order_id, ()):
@@ -323,13 +329,17 @@ class Core:
                     child = self.orders[child_id]
                     if child.state not in TERMINAL:
                         self.set_state(child, CANCELLED, result, "parent_ended")
-                        queue.append((child, False))
-            if order.oco_group is not None and (fired_by_fill or state in OCO_TRIGGER_STATES):
+                        queue.append((child, False, True))
+            if (
+                may_fire_group
+                and order.oco_group is not None
+                and (fired_by_fill or state in OCO_TRIGGER_STATES)
+            ):
                 for member_id in self.oco_groups.get(order.oco_group, ()):
                     member = self.orders[member_id]
                     if member is not order and member.state not in TERMINAL:
                         self.set_state(member, CANCELLED, result, "oco")
-                        queue.append((member, False))
+                        queue.append((member, False, False))
 
     # ------------------------------------------------------------- snapshots
     def snapshot(self) -> dict[str, Any]:

@@ -76,7 +76,12 @@ def to_snapshot(core: Core) -> dict[str, Any]:
 
 def restore(core: Core, snapshot: Any) -> None:
     """Validate ``snapshot`` fully, then replace ``core``'s state; never half-load."""
-    found = problems("core_snapshot", snapshot)
+    if type(snapshot) is not dict:
+        raise InvalidPayload("core_snapshot invalid at /: not a dict", field="")
+    try:
+        found = problems("core_snapshot", snapshot)
+    except RecursionError:  # the schema library repr()s a hostile, deeply nested value
+        raise InvalidPayload("core_snapshot invalid: nested too deep", field="") from None
     if found:
         path, reason = found[0]
         raise InvalidPayload(f"core_snapshot invalid at {path or '/'}: {reason}", field=path)

@@ -567,7 +567,9 @@ impl Core {
     /// A complete fill activates waiting children; an end without a complete fill
     /// (cancelled, rejected, expired) cancels live children; a fill (`filled_now`),
     /// cancellation or expiry of an OCO member cancels the other live members of its
-    /// group. Rejection does not trigger OCO.
+    /// group. Rejection does not trigger OCO, and neither does a cancellation the group
+    /// itself caused (D-254): the group fires once, so the member whose fill fired it
+    /// stays working.
     pub(crate) fn settle(
         &mut self,
         first: usize,
@@ -575,8 +577,9 @@ impl Core {
         bar_time: Option<i64>,
         filled_now: bool,
     ) -> Step {
-        let mut queue: VecDeque<(usize, bool)> = VecDeque::from([(first, filled_now)]);
-        while let Some((index, fired_by_fill)) = queue.pop_front() {
+        // (order, fired by a fill, may fire its OCO group)
+        let mut queue: VecDeque<(usize, bool, bool)> = VecDeque::from([(first, filled_now, true)]);
+        while let Some((index, fired_by_fill, may_fire_group)) = queue.pop_front() {
             let order = self.order(index)?;
             let state = order.state;
             let children = match self.children.get(order.order_id.as_ref()) {
@@ -599,17 +602,17 @@ impl Core {
                 for child in children {
                     if !self.order(child)?.state.is_terminal() {
                         self.set_state(child, State::Cancelled, result, Some(Reason::ParentEnded))?;
-                        queue.push_back((child, false));
+                        queue.push_back((child, false, true));
                     }
                 }
             }
-            let Some(group) = group else { continue };
+            let Some(group) = group.filter(|_| may_fire_group) else { continue };
             if fired_by_fill || matches!(state, State::Cancelled | State::Expired) {
                 let members = self.oco_groups.get(&group).cloned().unwrap_or_default();
                 for member in members {
                     if member != index && !self.order(member)?.state.is_terminal() {
                         self.set_state(member, State::Cancelled, result, Some(Reason::Oco))?;
-                        queue.push_back((member, false));
+                        queue.push_back((member, false, false));
                     }
                 }
             }
