@@ -676,3 +676,71 @@ pub fn idempotency_key<'a>(parsed: &ParsedInput<'a>) -> Option<Cow<'a, str>> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::test_support::{code, moves, Harness};
+
+    #[test]
+    fn a_refused_input_changes_nothing_and_keeps_its_seq_id() {
+        let mut h = Harness::new(r#"{"mode":"external","starting_cash":"100"}"#);
+        h.place("o", r#""order_type":"limit","limit_price":"1","qty":"2""#);
+        h.report("order_accepted", r#"{"order_id":"o"}"#);
+        let before = h.core.snapshot_json();
+        // qty x price raws overflow i128 while booking: the whole input is refused
+        let result = h.report("order_filled", r#"{"order_id":"o","fill_id":"f","qty":"1","price":"1e29","fee":null}"#);
+        assert_eq!(code(&result), "numeric_overflow");
+        assert!(result.contains(r#""diagnostics":[{"code":"numeric_overflow","field":""}]"#));
+        assert_eq!(h.core.snapshot_json(), before);
+        h.seq -= 1; // the refused seq_id is still free
+        let again = h.report("order_filled", r#"{"order_id":"o","fill_id":"f","qty":"1","price":"1","fee":null}"#);
+        assert_eq!(code(&again), "ok");
+    }
+
+    #[test]
+    fn duplicates_consume_their_seq_id_only() {
+        let mut h = Harness::new(r#"{"mode":"external"}"#);
+        h.place("o", r#""order_type":"limit","limit_price":"1""#);
+        assert_eq!(code(&h.report("order_accepted", r#"{"order_id":"o"}"#)), "ok");
+        let before = h.at(&["orders"]);
+        let duplicate = h.report("order_accepted", r#"{"order_id":"o"}"#);
+        assert_eq!(code(&duplicate), "duplicate");
+        assert!(moves(&duplicate).is_empty());
+        assert_eq!(h.at(&["orders"]), before);
+        assert_eq!(h.at(&["last_seq_id"]), crate::engine::value::Value::Int(3));
+    }
+
+    #[test]
+    fn late_events_follow_the_policy() {
+        for (policy, want) in [("reject", "late_event"), ("accept", "ok")] {
+            let mut h = Harness::new(&format!(r#"{{"late_policy":"{policy}"}}"#));
+            h.bar("1", "1", "1", "1");
+            h.time -= 120_000; // one minute before the last bar
+            let late = h.bar("1", "1", "1", "1");
+            assert_eq!(code(&late), want);
+            assert_eq!(late.contains(r#""late":true"#), policy == "accept");
+        }
+    }
+
+    #[test]
+    fn stream_keys_are_canonical_json() {
+        let mut h = Harness::new("{}");
+        h.bar("1", "1", "1", "1");
+        let streams = h.at(&["stream_times"]);
+        assert_eq!(streams.keys().collect::<Vec<_>>(), vec![r#"["market_data","v","i",0]"#]);
+    }
+
+    #[test]
+    fn kill_switch_event_and_flag() {
+        let mut h = Harness::new("{}");
+        h.bar("1", "1", "1", "1");
+        let on = format!(
+            r#"{{"kind":"event","seq_id":{},"event_time":1,"ingest_time":1,"source":"control","venue":null,"instrument":null,"event_type":"kill_switch","payload":{{"enabled":true}},"idempotency_key":null,"producer":0}}"#,
+            h.next()
+        );
+        assert_eq!(code(&h.apply(&on)), "ok");
+        assert_eq!(code(&h.place("o", "")), "kill_switch");
+        h.intent("set_risk_flag", r#"{"name":"kill_switch","value":false}"#);
+        assert_eq!(code(&h.place("o", "")), "ok");
+    }
+}

@@ -155,3 +155,52 @@ fn replace_order(
     result.transitions.push(transition(order, Some(order.state), None));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::test_support::{code, moves, Harness};
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+    }
+
+    #[test]
+    fn place_moves_through_created_submitted_accepted() {
+        let mut h = Harness::new("{}");
+        let placed = h.place("o", r#""order_type":"limit","limit_price":"5""#);
+        assert_eq!(moves(&placed), pairs(&[("-", "created"), ("created", "submitted"), ("submitted", "accepted")]));
+        assert_eq!(code(&h.place("o", r#""order_type":"limit","limit_price":"5","intent_id":"other""#)), "duplicate_order_id");
+        assert_eq!(code(&h.place("o", r#""order_type":"limit","limit_price":"5""#)), "duplicate");
+    }
+
+    #[test]
+    fn cancel_and_replace() {
+        let mut h = Harness::new(r#"{"mode":"external"}"#);
+        h.place("o", r#""order_type":"limit","limit_price":"5","qty":"2""#);
+        assert_eq!(code(&h.intent("cancel_order", r#"{"order_id":"o"}"#)), "illegal_transition"); // submitted
+        h.report("order_accepted", r#"{"order_id":"o"}"#);
+        let replaced = h.intent("replace_order", r#"{"order_id":"o","qty":"3","limit_price":"4","stop_price":null}"#);
+        assert_eq!(moves(&replaced), pairs(&[("accepted", "accepted")]));
+        assert!(replaced.contains(r#""remaining_qty":"3""#));
+        let refused = h.intent("replace_order", r#"{"order_id":"o","qty":null,"limit_price":null,"stop_price":"1"}"#);
+        assert!(refused.contains(r#""field":"/payload/stop_price""#));
+        let cancelled = h.intent("cancel_order", r#"{"order_id":"o"}"#);
+        assert_eq!(moves(&cancelled), pairs(&[("accepted", "cancel_pending")]));
+        assert_eq!(code(&h.intent("cancel_order", r#"{"order_id":"nope"}"#)), "unknown_order");
+    }
+
+    #[test]
+    fn bracket_children_wait_for_their_parent() {
+        let mut h = Harness::new("{}");
+        h.bar("10", "10", "10", "10");
+        h.place("p", "");
+        let child = h.place("c", r#""side":"sell","order_type":"limit","limit_price":"20","parent_order_id":"p""#);
+        assert_eq!(moves(&child), pairs(&[("-", "created")]));
+        let fill = h.bar("11", "11", "11", "11");
+        assert_eq!(
+            moves(&fill),
+            pairs(&[("accepted", "filled"), ("created", "submitted"), ("submitted", "accepted")])
+        );
+        assert!(fill.contains(r#""reason":"parent_filled""#));
+    }
+}

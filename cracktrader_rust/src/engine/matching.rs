@@ -160,3 +160,32 @@ mod tests {
         assert_eq!(limit_price_fill(false, 10, 9, 9, 8), None);
     }
 }
+
+#[cfg(test)]
+mod scenario_tests {
+    use crate::engine::test_support::{code, moves, Harness};
+
+    #[test]
+    fn next_bar_rule_and_gaps() {
+        let mut h = Harness::new("{}");
+        h.bar("100", "100", "100", "100");
+        h.place("stop", r#""order_type":"stop","stop_price":"102""#);
+        h.place("ioc", r#""order_type":"limit","limit_price":"90","time_in_force":"ioc""#);
+        // gap through the stop: fills at the open; the ioc missed its first bar
+        let bar = h.bar("105", "106", "104", "105");
+        assert!(bar.contains(r#""fill_id":"stop:1""#) && bar.contains(r#""price":"105""#));
+        assert_eq!(moves(&bar).last().unwrap(), &("accepted".to_owned(), "cancelled".to_owned()));
+        assert!(bar.contains(r#""reason":"time_in_force""#));
+        assert_eq!(code(&bar), "ok");
+    }
+
+    #[test]
+    fn margin_rejection() {
+        let mut h = Harness::new(r#"{"starting_cash":"150"}"#);
+        h.bar("100", "100", "100", "100");
+        h.place("a", "");
+        let bar = h.bar("200", "200", "200", "200");
+        assert!(bar.contains(r#""reason":"insufficient_cash""#) && bar.contains(r#""fills":[]"#));
+        assert_eq!(h.state(0), "rejected");
+    }
+}

@@ -14,4 +14,6 @@ pub mod results;
 pub mod risk;
 pub mod snapshot;
 pub mod strict_json;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod value;

@@ -105,3 +105,52 @@ fn fill(
     core.set_state(index, new_state, result, None)?;
     core.settle(index, result, None, true)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::test_support::{code, moves, Harness};
+
+    fn accepted_order(qty: &str) -> Harness {
+        let mut h = Harness::new(r#"{"mode":"external","starting_cash":"1000"}"#);
+        h.place("o", &format!(r#""order_type":"limit","limit_price":"10","qty":"{qty}""#));
+        assert_eq!(code(&h.report("order_accepted", r#"{"order_id":"o"}"#)), "ok");
+        h
+    }
+
+    fn fill(h: &mut Harness, id: &str, qty: &str) -> String {
+        h.report("order_filled", &format!(r#"{{"order_id":"o","fill_id":"{id}","qty":"{qty}","price":"10","fee":null}}"#))
+    }
+
+    #[test]
+    fn fills_move_to_partially_filled_then_filled() {
+        let mut h = accepted_order("2");
+        let first = fill(&mut h, "a", "1");
+        assert_eq!(moves(&first), vec![("accepted".to_owned(), "partially_filled".to_owned())]);
+        assert!(first.contains(r#""cash_delta":"-10""#));
+        assert_eq!(code(&fill(&mut h, "b", "1.5")), "overfill");
+        let last = fill(&mut h, "b", "1");
+        assert_eq!(moves(&last), vec![("partially_filled".to_owned(), "filled".to_owned())]);
+        assert_eq!(code(&fill(&mut h, "c", "1")), "illegal_transition");
+    }
+
+    #[test]
+    fn fill_before_accept_and_cancel_rejected() {
+        let mut h = Harness::new(r#"{"mode":"external"}"#);
+        h.place("o", r#""order_type":"limit","limit_price":"10","qty":"2""#);
+        assert_eq!(code(&fill(&mut h, "a", "1")), "fill_before_accept");
+        let mut h = accepted_order("2");
+        fill(&mut h, "a", "1");
+        h.intent("cancel_order", r#"{"order_id":"o"}"#);
+        let back = h.report("cancel_rejected", r#"{"order_id":"o","reason":"too late"}"#);
+        assert_eq!(moves(&back), vec![("cancel_pending".to_owned(), "partially_filled".to_owned())]);
+    }
+
+    #[test]
+    fn simulated_mode_refuses_reports_for_known_orders() {
+        let mut h = Harness::new("{}");
+        h.place("o", r#""order_type":"limit","limit_price":"10""#);
+        let refused = h.report("order_accepted", r#"{"order_id":"o"}"#);
+        assert!(refused.contains(r#""diagnostics":[{"code":"illegal_transition","field":"/source"}]"#));
+        assert_eq!(code(&h.report("order_accepted", r#"{"order_id":"x"}"#)), "unknown_order");
+    }
+}

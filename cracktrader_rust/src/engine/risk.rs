@@ -123,3 +123,26 @@ fn check_funds(core: &Core, p: &Proposal, price: Option<Raw>) -> Result<(), Stop
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::test_support::{code, Harness};
+
+    #[test]
+    fn cash_is_checked_net_of_commitments() {
+        let mut h = Harness::new(r#"{"mode":"external","starting_cash":"100","commission_rate":"0.01"}"#);
+        assert_eq!(code(&h.place("a", r#""order_type":"limit","limit_price":"10","qty":"9""#)), "ok");
+        // 90.9 committed; 1 x 10 x 1.01 = 10.1 > 9.1
+        assert_eq!(code(&h.place("b", r#""order_type":"limit","limit_price":"10","qty":"1""#)), "insufficient_cash");
+        assert_eq!(code(&h.place("b", r#""order_type":"limit","limit_price":"10","qty":"0.9""#)), "ok");
+    }
+
+    #[test]
+    fn limits_and_positions() {
+        let mut h = Harness::new(r#"{"mode":"external","max_order_qty":"2","allow_short":false}"#);
+        let too_big = h.place("a", r#""order_type":"limit","limit_price":"1","qty":"3""#);
+        assert!(too_big.contains(r#""field":"/payload/qty""#) && code(&too_big) == "risk_limit");
+        assert_eq!(code(&h.place("m", "")), "risk_limit"); // market buy, no bar yet
+        assert_eq!(code(&h.place("s", r#""side":"sell","order_type":"limit","limit_price":"1""#)), "insufficient_position");
+    }
+}

@@ -620,3 +620,50 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod scenario_tests {
+    use super::*;
+    use crate::engine::test_support::Harness;
+
+    fn busy() -> Harness {
+        let mut h = Harness::new(r#"{"commission_rate":"0.001"}"#);
+        h.bar("100", "101", "99", "100");
+        h.place("p", r#""qty":"2""#);
+        h.place("c", r#""side":"sell","qty":"2","order_type":"limit","limit_price":"120","parent_order_id":"p","oco_group":"g""#);
+        h.place("l", r#""order_type":"limit","limit_price":"50","expire_time":999999999"#);
+        h.bar("100.5", "102", "100", "101");
+        h
+    }
+
+    #[test]
+    fn a_busy_core_round_trips() {
+        let h = busy();
+        let json = h.core.snapshot_json();
+        let restored = restore(&strict_json::parse_str(&json).unwrap()).unwrap();
+        assert_eq!(to_json(&restored), json);
+        assert_eq!(restored.state_hash(), h.core.state_hash());
+    }
+
+    #[test]
+    fn hostile_snapshots_are_refused() {
+        let json = busy().core.snapshot_json();
+        for (from, to) in [
+            (r#""last_seq_id":"#, r#""last_seq_id":1.0,"x":"#),
+            (r#""cash":""#, r#""cash":"-0","y":""#),
+            (r#""schema_version":1"#, r#""schema_version":2"#),
+            (r#""fill_notional":""#, r#""fill_notional":"1.5","z":""#),
+            (r#""order_id":"p""#, r#""order_id":"p\n""#),
+            (r#""qty":"2""#, r#""qty":"0""#),
+            (r#""kill_switch":false"#, r#""kill_switch":0"#),
+            (r#""limit_price":"50""#, r#""limit_price":null"#),
+            (r#""submit_seq":3"#, r#""submit_seq":1"#),
+        ] {
+            assert!(json.contains(from), "{from}");
+            let bad = json.replacen(from, to, 1);
+            let value = strict_json::parse_str(&bad).unwrap();
+            let error = restore(&value).map(|_| ()).unwrap_err();
+            assert_eq!(error.code(), "invalid_payload", "{to}");
+        }
+    }
+}
