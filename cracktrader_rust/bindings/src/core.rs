@@ -153,6 +153,7 @@ fn build_profile() -> &'static str {
     }
 }
 
+/// Add `Core` and `build_profile` to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
     m.add_function(wrap_pyfunction!(build_profile, m)?)?;

@@ -20,6 +20,7 @@ pub struct Position {
 }
 
 impl Position {
+    /// Canonical JSON of the position (a snapshot's `positions` entry).
     pub fn write(&self, out: &mut String) {
         let mut w = JsonWriter::object(out);
         w.decimal_field("avg_price", self.avg_price);

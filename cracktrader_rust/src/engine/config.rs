@@ -28,6 +28,7 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The config text of the mode.
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Simulated => "simulated",
@@ -43,6 +44,7 @@ pub enum LatePolicy {
 }
 
 impl LatePolicy {
+    /// The config text of the policy.
     pub fn as_str(self) -> &'static str {
         match self {
             LatePolicy::Reject => "reject",

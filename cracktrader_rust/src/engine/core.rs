@@ -55,6 +55,7 @@ impl From<NumError> for Stop {
     }
 }
 
+/// What a handler returns.
 pub type Step<T = ()> = Result<T, Stop>;
 
 /// An index that does not resolve would be a bug in this crate; it stops the input
@@ -93,10 +94,12 @@ pub(crate) struct InstrumentKeys {
 }
 
 impl InstrumentKeys {
+    /// The id of an interned pair, without interning it.
     pub(crate) fn lookup(&self, venue: &str, instrument: &str) -> Option<KeyId> {
         self.by_venue.get(venue).and_then(|m| m.get(instrument)).copied()
     }
 
+    /// (venue, instrument) of an id.
     pub(crate) fn names(&self, key: KeyId) -> (Arc<str>, Arc<str>) {
         match self.names.get(key) {
             Some((venue, instrument)) => (Arc::clone(venue), Arc::clone(instrument)),
@@ -104,6 +107,7 @@ impl InstrumentKeys {
         }
     }
 
+    /// How many pairs are interned.
     pub(crate) fn len(&self) -> usize {
         self.names.len()
     }
@@ -146,6 +150,7 @@ pub struct Core {
 }
 
 impl Core {
+    /// A fresh core (nothing applied yet) with this config.
     pub fn new(config: CoreConfig) -> Core {
         Core {
             last_seq_id: 0,
@@ -172,11 +177,13 @@ impl Core {
         Ok(Core::new(CoreConfig::from_value(config)?))
     }
 
+    /// The core's config.
     pub fn config(&self) -> &CoreConfig {
         &self.config
     }
 
     // ------------------------------------------------------------- indexes
+    /// The id of (venue, instrument), interning the pair on first use.
     pub(crate) fn intern(&mut self, venue: &str, instrument: &str) -> KeyId {
         if let Some(key) = self.keys.lookup(venue, instrument) {
             return key;
@@ -197,30 +204,37 @@ impl Core {
         key
     }
 
+    /// (venue, instrument) of an interned id.
     pub(crate) fn key_names(&self, key: KeyId) -> (Arc<str>, Arc<str>) {
         self.keys.names(key)
     }
 
+    /// The current bar of an instrument (D-036).
     pub(crate) fn last_bar(&self, key: KeyId) -> Option<&Bar> {
         self.per_key.get(key).and_then(|k| k.last_bar.as_ref())
     }
 
+    /// The current bar's time (None before any bar).
     pub(crate) fn last_bar_time(&self, key: Option<KeyId>) -> Option<i64> {
         key.and_then(|k| self.last_bar(k)).map(|bar| bar.time)
     }
 
+    /// The position of an instrument, if one was ever opened.
     pub(crate) fn position_of(&self, key: KeyId) -> Option<&Position> {
         self.per_key.get(key).and_then(|k| k.position.as_ref())
     }
 
+    /// The index of an order by its id.
     pub(crate) fn order_by_id(&self, order_id: &str) -> Option<usize> {
         self.order_index.get(order_id).copied()
     }
 
+    /// The order at an index (a bad index stops the input, never panics).
     pub(crate) fn order(&self, index: usize) -> Step<&Order> {
         self.orders.get(index).ok_or_else(missing)
     }
 
+    /// The order at an index, mutably; callers `touch` it first.
     pub(crate) fn order_mut(&mut self, index: usize) -> Step<&mut Order> {
         self.orders.get_mut(index).ok_or_else(missing)
     }
@@ -235,10 +249,12 @@ impl Core {
         })
     }
 
+    /// A copy of an instrument's working orders, in submit order.
     pub(crate) fn working_of(&self, key: KeyId) -> Vec<usize> {
         self.per_key.get(key).map(|k| k.working.clone()).unwrap_or_default()
     }
 
+    /// Append a new order and index it (working, children, OCO group).
     pub(crate) fn add_order(&mut self, order: Order) {
         let index = self.orders.len();
         self.order_index.insert(Arc::clone(&order.order_id), index);

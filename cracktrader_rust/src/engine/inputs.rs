@@ -25,6 +25,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// A refusal at a static JSON Pointer.
     pub fn new(code: Code, field: &'static str) -> Self {
         Refusal { code, field: Cow::Borrowed(field) }
     }
@@ -43,6 +44,7 @@ pub enum Source {
 }
 
 impl Source {
+    /// The wire name of the source.
     pub fn as_str(self) -> &'static str {
         match self {
             Source::MarketData => "market_data",
@@ -52,6 +54,7 @@ impl Source {
         }
     }
 
+    /// The source with this wire name.
     pub fn parse(text: &str) -> Option<Source> {
         match text {
             "market_data" => Some(Source::MarketData),
@@ -78,6 +81,7 @@ pub enum EventType {
 }
 
 impl EventType {
+    /// The wire name of the event type.
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::Bar => "bar",

@@ -76,6 +76,7 @@ pub fn fill_price(order: &Order, open: Raw, high: Raw, low: Raw) -> (Option<Raw>
     }
 }
 
+/// Expire, match and cancel (ioc/fok) the working orders of one instrument on a bar.
 pub fn match_bar(
     core: &mut Core,
     key: KeyId,

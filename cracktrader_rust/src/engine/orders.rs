@@ -24,6 +24,7 @@ pub enum State {
 }
 
 impl State {
+    /// Every state, in the order of DESIGN.md section 6.
     pub const ALL: [State; 9] = [
         State::Created,
         State::Submitted,
@@ -36,6 +37,7 @@ impl State {
         State::Expired,
     ];
 
+    /// The wire name of the state.
     pub fn as_str(self) -> &'static str {
         match self {
             State::Created => "created",
@@ -50,6 +52,7 @@ impl State {
         }
     }
 
+    /// The state with this wire name.
     pub fn parse(text: &str) -> Option<State> {
         State::ALL.into_iter().find(|state| state.as_str() == text)
     }
@@ -72,6 +75,7 @@ pub enum Side {
 }
 
 impl Side {
+    /// "buy" or "sell".
     pub fn as_str(self) -> &'static str {
         match self {
             Side::Buy => "buy",
@@ -79,6 +83,7 @@ impl Side {
         }
     }
 
+    /// The side with this wire name.
     pub fn parse(text: &str) -> Option<Side> {
         match text {
             "buy" => Some(Side::Buy),
@@ -97,6 +102,7 @@ pub enum OrderType {
 }
 
 impl OrderType {
+    /// The wire name of the order type.
     pub fn as_str(self) -> &'static str {
         match self {
             OrderType::Market => "market",
@@ -106,6 +112,7 @@ impl OrderType {
         }
     }
 
+    /// The order type with this wire name.
     pub fn parse(text: &str) -> Option<OrderType> {
         match text {
             "market" => Some(OrderType::Market),
@@ -135,6 +142,7 @@ pub enum TimeInForce {
 }
 
 impl TimeInForce {
+    /// The wire name of the time in force.
     pub fn as_str(self) -> &'static str {
         match self {
             TimeInForce::Gtc => "gtc",
@@ -143,6 +151,7 @@ impl TimeInForce {
         }
     }
 
+    /// The time in force with this wire name.
     pub fn parse(text: &str) -> Option<TimeInForce> {
         match text {
             "gtc" => Some(TimeInForce::Gtc),
@@ -165,6 +174,7 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The wire name of the reason (`transition_reason`).
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::InsufficientCash => "insufficient_cash",
@@ -234,6 +244,7 @@ impl Order {
         self.qty.saturating_sub(self.filled_qty)
     }
 
+    /// Whether the order buys.
     pub fn is_buy(&self) -> bool {
         self.side == Side::Buy
     }
@@ -247,6 +258,7 @@ impl Order {
         div_half_even(self.fill_notional, self.filled_qty).ok()
     }
 
+    /// The mutable fields, saved before a transaction's first change (D-031).
     pub fn save(&self) -> SavedOrder {
         SavedOrder {
             qty: self.qty,
@@ -261,6 +273,7 @@ impl Order {
         }
     }
 
+    /// Put saved mutable fields back (rollback).
     pub fn load(&mut self, saved: &SavedOrder) {
         self.qty = saved.qty;
         self.limit_price = saved.limit_price;

@@ -14,6 +14,7 @@ fn illegal() -> Refusal {
     Refusal::new(Code::IllegalTransition, ORDER_FIELD)
 }
 
+/// Apply one broker report (external mode); refusals before any change.
 pub fn apply_report(core: &mut Core, event: &Event<'_>, result: &mut ResultBuilder) -> Step {
     let order_id = event.payload.report_order_id().unwrap_or("");
     // A report names the order on its venue and instrument; another venue's report

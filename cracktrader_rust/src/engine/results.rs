@@ -31,6 +31,7 @@ pub enum Code {
 }
 
 impl Code {
+    /// The wire name of the code (`codes.json`).
     pub fn as_str(self) -> &'static str {
         match self {
             Code::Ok => "ok",
@@ -107,6 +108,7 @@ pub fn echo_seq_id<V: JsonView>(obj: &V) -> Option<i64> {
     }
 }
 
+/// A refused result: no effect, one diagnostic (D-010).
 pub fn refused(seq_id: Option<i64>, code: Code, field: Cow<'static, str>) -> TransitionResult {
     TransitionResult {
         seq_id,
@@ -121,6 +123,7 @@ pub fn refused(seq_id: Option<i64>, code: Code, field: Cow<'static, str>) -> Tra
     }
 }
 
+/// An accepted result without effect (a duplicate).
 pub fn accepted_without_effect(seq_id: i64, code: Code, late: bool) -> TransitionResult {
     TransitionResult {
         seq_id: Some(seq_id),
@@ -146,10 +149,12 @@ pub struct ResultBuilder {
 }
 
 impl ResultBuilder {
+    /// An empty builder.
     pub fn new() -> Self {
         ResultBuilder::default()
     }
 
+    /// Add to the instrument's size and realized PnL deltas (checked).
     pub fn add_position_delta(&mut self, key: KeyId, size_delta: Raw, pnl_delta: Raw) -> Result<(), numbers::NumError> {
         match self.position_deltas.iter_mut().find(|(k, _, _)| *k == key) {
             Some(entry) => {
@@ -161,6 +166,7 @@ impl ResultBuilder {
         Ok(())
     }
 
+    /// Add to the result's cash delta (checked).
     pub fn add_cash(&mut self, delta: Raw) -> NumResult {
         self.cash_delta = numbers::add(self.cash_delta, delta)?;
         Ok(self.cash_delta)

@@ -25,6 +25,7 @@ use super::orders::{Order, OrderType, Side, State, TimeInForce};
 use super::strict_json;
 use super::value::Value;
 
+/// `schema_version` of `core_snapshot`.
 pub const SCHEMA_VERSION: i128 = 1;
 
 const TOP_KEYS: &[&str] = &[
