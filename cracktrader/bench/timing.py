@@ -130,4 +130,4 @@ def build_profile() -> str:
 
     if not rust_available():
         return "absent"
-    return str(getattr(native(), "__build_profile__", "unknown"))
+    return str(native().build_profile())

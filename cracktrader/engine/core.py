@@ -164,13 +164,23 @@ class Core:
         return self._apply_parsed(parsed)
 
     def apply_batch(self, inputs: Iterable[Any]) -> list[dict[str, Any]]:
+        """Apply every input in order; one result per input.
+
+        The batch is read completely before anything is applied (D-255): if reading
+        it raises (a generator failing half-way), nothing was applied.
+        """
         apply = self.apply
-        return [apply(item) for item in inputs]
+        return [apply(item) for item in list(inputs)]
 
     def apply_jsonl(self, data: bytes) -> bytes:
-        """JSON lines in, canonical JSON lines out (one per input line)."""
+        """JSON lines in, canonical JSON lines out (one per input line).
+
+        ``data`` is bytes-like (bytes, bytearray, memoryview); anything else, an int
+        or a list of ints included, is a ``TypeError`` (``bytes(5)`` would be five
+        NUL bytes).
+        """
         out = []
-        for item in loads_lines(bytes(data)):
+        for item in loads_lines(bytes(memoryview(data))):
             if isinstance(item, InvalidPayload):
                 result = refused(None, "invalid_payload", "")
             else:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from cracktrader.engine.errors import InvalidNumber, InvalidPayload, NumericOverflow
 from cracktrader.engine.numbers import parse_decimal
+from cracktrader.engine.strict_json import BigInt
 
 MAX_I63 = 2**63 - 1
 
@@ -166,12 +167,14 @@ def _has_lone_surrogate(value: str) -> bool:
 def _number_like(value: Any) -> bool:
     """Passes the shape phase as a decimal field (the number phase judges it).
 
-    Exact built-in types only (D-007): subclasses are not JSON types.
+    Exact built-in types only (D-007): subclasses are not JSON types. The strict-JSON
+    marker for an integer token too long to read is number-like: in a decimal field
+    it is ``numeric_overflow`` (D-005), as in Rust.
     """
     kind = type(value)
     if kind is str:
         return not _has_lone_surrogate(value)
-    return kind is int or kind is float or kind is bool
+    return kind is int or kind is float or kind is bool or kind is BigInt
 
 
 def _unknown_key(obj: dict, allowed: tuple[str, ...]) -> str | None:
@@ -200,7 +203,8 @@ FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
     "id?": _is_identifier_or_none,
     "dec": _number_like,
     "dec?": _is_decimal_or_none,
-    "side": lambda value: value == "buy" or value == "sell",
+    # exact str only (D-007): a str subclass equal to "buy" is not a JSON string
+    "side": lambda value: type(value) is str and (value == "buy" or value == "sell"),
     "tf": lambda value: type(value) is int and 1 <= value <= MAX_I63,
     "bool": lambda value: value is True or value is False,
     "order_type": lambda value: type(value) is str and value in ORDER_TYPES,
@@ -312,10 +316,11 @@ def parse_input(obj: Any) -> ParsedInput:
     if type(obj) is not dict:
         raise Refusal("invalid_payload", "")
     kind = obj.get("kind")
-    if kind == "event":
-        return _parse_event(obj)
-    if kind == "intent":
-        return _parse_intent(obj)
+    if type(kind) is str:  # exact str only (D-007), as everywhere else
+        if kind == "event":
+            return _parse_event(obj)
+        if kind == "intent":
+            return _parse_intent(obj)
     raise Refusal("invalid_payload", "/kind")
 
 

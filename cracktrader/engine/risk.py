@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cracktrader.engine.inputs import Refusal
-from cracktrader.engine.numbers import add, mul, sub
+from cracktrader.engine.numbers import add, check_raw, mul, sub
 from cracktrader.engine.orders import CREATED, TERMINAL, Order
 
 if TYPE_CHECKING:
@@ -37,7 +37,12 @@ def buy_commitment(core: Core, qty: int, price: int) -> int:
 
 
 def _committed_cash(core: Core, exclude: Order | None) -> int:
-    """Cash committed to live buys (waiting bracket children commit nothing, D-035)."""
+    """Cash committed to live buys (waiting bracket children commit nothing, D-035).
+
+    The sum is exact and range-checked once (D-250): commitments can be negative
+    (negative prices), so a checked running sum would overflow or not depending on the
+    order of the live orders, which a snapshot/restore may change.
+    """
     total = 0
     for order in core.live_orders():
         if order.side != "buy" or order is exclude or order.state == CREATED:
@@ -45,8 +50,8 @@ def _committed_cash(core: Core, exclude: Order | None) -> int:
         key = (order.venue, order.instrument)
         price = reference_price(core, key, order.order_type, order.limit_price, order.stop_price)
         if price is not None:
-            total = add(total, buy_commitment(core, order.qty - order.filled_qty, price))
-    return total
+            total += buy_commitment(core, order.qty - order.filled_qty, price)
+    return check_raw(total)
 
 
 def _committed_sells(core: Core, key: tuple[str, str], exclude: Order | None) -> int:

@@ -9,6 +9,7 @@ restores in either backend (the canonical JSON is identical). Maps have string k
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from cracktrader.engine import strict_json
@@ -16,14 +17,21 @@ from cracktrader.engine.accounting import Position
 from cracktrader.engine.canonical import canonical_dumps
 from cracktrader.engine.config import CoreConfig
 from cracktrader.engine.errors import CracktraderError, InvalidPayload
-from cracktrader.engine.inputs import MAX_I63, is_identifier
-from cracktrader.engine.numbers import format_decimal, parse_decimal_str
+from cracktrader.engine.inputs import MAX_I63, SOURCES, is_identifier
+from cracktrader.engine.numbers import check_raw, format_decimal, parse_decimal_str
 from cracktrader.engine.orders import STATES, TERMINAL, Order
 
 if TYPE_CHECKING:
     from cracktrader.engine.core import Core
 
 SCHEMA_VERSION = 1
+
+# What the schema's patterns mean, matched as whole strings (Python's ``$`` also
+# matches before a trailing newline, so the schema check alone lets "5\n" through).
+_CANONICAL_DECIMAL = re.compile(r"0|-?(?:0\.[0-9]*[1-9]|[1-9][0-9]*(?:\.[0-9]*[1-9])?)")
+_INTEGER_TEXT = re.compile(r"0|-?[1-9][0-9]*")
+_ID_FIELDS = ("order_id", "intent_id", "strategy_id", "venue", "instrument")
+_OPTIONAL_ID_FIELDS = ("parent_order_id", "oco_group")
 
 
 def _nested(items: dict[tuple[str, str], Any], render) -> dict[str, dict[str, Any]]:
@@ -67,6 +75,7 @@ def to_snapshot(core: Core) -> dict[str, Any]:
 def restore(core: Core, snapshot: Any) -> None:
     """Validate ``snapshot`` fully, then replace ``core``'s state; never half-load."""
     check_shape(snapshot)
+    _check_plain(snapshot)
     try:
         staged = _stage(snapshot)
     except CracktraderError as exc:
@@ -88,12 +97,75 @@ def restore(core: Core, snapshot: Any) -> None:
     core._begin()
 
 
+def _check_plain(snapshot: dict[str, Any]) -> None:
+    """What the schema check lets through but no snapshot can hold (D-251).
+
+    The schema's ``integer`` accepts ``1.0``, its maps accept any key and its types are
+    ``isinstance`` checks. A snapshot is plain JSON data: exact ``dict``/``list``/
+    ``str``/``int``/``bool``/``None`` only (no float, no subclass, as for inputs,
+    D-007), ``str`` keys only, and no string Rust could not hold (a lone surrogate).
+    The walk is bounded: the schema has already fixed the shape down to scalars.
+    """
+    stack: list[Any] = [snapshot]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if not strict_json.is_valid_unicode(item):
+                raise InvalidPayload("core_snapshot invalid: a string with a lone surrogate")
+        elif kind is dict:
+            for key, value in item.items():
+                if type(key) is not str or not strict_json.is_valid_unicode(key):
+                    raise InvalidPayload("core_snapshot invalid: a map key is not a valid string")
+                stack.append(value)
+        elif kind is list:
+            stack.extend(item)
+        elif not (kind is int or kind is bool or item is None):
+            raise InvalidPayload(f"core_snapshot invalid: {kind.__name__} is not plain JSON data")
+
+
 def _dec(text: str | None) -> int | None:
-    return None if text is None else parse_decimal_str(text)
+    if text is None:
+        return None
+    if _CANONICAL_DECIMAL.fullmatch(text) is None:
+        raise InvalidPayload(f"not a canonical decimal: {text!r}")
+    return parse_decimal_str(text)
+
+
+def _int_text(text: str) -> int:
+    if _INTEGER_TEXT.fullmatch(text) is None:
+        raise InvalidPayload(f"not an integer string: {text!r}")
+    return check_raw(int(text))
+
+
+def _bounded(value: int, what: str) -> int:
+    if value > MAX_I63:
+        raise InvalidPayload(f"{what} above 2^63 - 1")
+    return value
+
+
+def _stream_key(text: str) -> tuple[Any, ...]:
+    """A stream key is the canonical JSON of a valid [source, venue, instrument, producer]."""
+    stream = strict_json.loads(text)
+    valid = (
+        isinstance(stream, list)
+        and len(stream) == 4
+        and type(stream[0]) is str
+        and stream[0] in SOURCES
+        and all(part is None or is_identifier(part) for part in stream[1:3])
+        and type(stream[3]) is int
+        and 0 <= stream[3] <= MAX_I63
+        and canonical_dumps(stream) == text
+    )
+    if not valid:
+        raise InvalidPayload(f"bad stream key {text!r}")
+    return tuple(stream)
 
 
 def _stage(snapshot: dict[str, Any]) -> tuple[CoreConfig, dict[str, Any]]:
     """Build every piece of state first, so a bad snapshot changes nothing."""
+    for key in ("starting_cash", "commission_rate", "max_order_qty", "max_notional"):
+        _dec(snapshot["config"][key])
     config = CoreConfig(snapshot["config"])
     orders: dict[str, Order] = {}
     last_submit = 0
@@ -103,47 +175,55 @@ def _stage(snapshot: dict[str, Any]) -> tuple[CoreConfig, dict[str, Any]]:
         if item["submit_seq"] <= last_submit:
             raise InvalidPayload("orders are not ordered by submit_seq")
         last_submit = item["submit_seq"]
+        for key in _ID_FIELDS:
+            if not is_identifier(item[key]):
+                raise InvalidPayload(f"order {key} is not an identifier")
+        for key in _OPTIONAL_ID_FIELDS:
+            if item[key] is not None and not is_identifier(item[key]):
+                raise InvalidPayload(f"order {key} is not an identifier")
+        _dec(item["avg_fill_price"])  # recomputed on output, but must be well-formed
         order = Order(
             **{key: item[key] for key in Order.__slots__ if key not in _DECIMAL_ORDER_FIELDS},
             **{key: _dec(item[key]) for key in _DECIMAL_ORDER_FIELDS},
         )
-        order.fill_notional = int(item["fill_notional"])
+        order.fill_notional = _int_text(item["fill_notional"])
+        _bounded(order.fill_count, "fill_count")
+        # Consistency the schema cannot state (D-251): what fills and replaces keep.
+        if not 0 < order.qty or not 0 <= order.filled_qty <= order.qty:
+            raise InvalidPayload(f"order {order.order_id}: needs 0 < qty and 0 <= filled_qty <= qty")
+        needs_limit = order.order_type in ("limit", "stop_limit")
+        needs_stop = order.order_type in ("stop", "stop_limit")
+        if (order.limit_price is not None) != needs_limit or (order.stop_price is not None) != needs_stop:
+            raise InvalidPayload(f"order {order.order_id}: prices do not match its order_type")
         orders[order.order_id] = order
     positions = {
-        (venue, instrument): Position(
-            parse_decimal_str(p["size"]), parse_decimal_str(p["avg_price"]), parse_decimal_str(p["realized_pnl"])
-        )
+        (venue, instrument): Position(_dec(p["size"]), _dec(p["avg_price"]), _dec(p["realized_pnl"]))
         for venue, by_instrument in snapshot["positions"].items()
         for instrument, p in by_instrument.items()
     }
     last_bar = {
         (venue, instrument): (
             b["time"],
-            parse_decimal_str(b["open"]),
-            parse_decimal_str(b["high"]),
-            parse_decimal_str(b["low"]),
-            parse_decimal_str(b["close"]),
-            parse_decimal_str(b["volume"]),
-            b["timeframe_ms"],
+            _dec(b["open"]),
+            _dec(b["high"]),
+            _dec(b["low"]),
+            _dec(b["close"]),
+            _dec(b["volume"]),
+            _bounded(b["timeframe_ms"], "timeframe_ms"),
         )
         for venue, by_instrument in snapshot["last_bar"].items()
         for instrument, b in by_instrument.items()
     }
     last_price = {
-        (venue, instrument): (p["time"], parse_decimal_str(p["price"]))
+        (venue, instrument): (p["time"], _dec(p["price"]))
         for venue, by_instrument in snapshot["last_price"].items()
         for instrument, p in by_instrument.items()
     }
-    stream_times = {}
-    for text, time in snapshot["stream_times"].items():
-        stream = strict_json.loads(text)
-        if not (isinstance(stream, list) and len(stream) == 4):
-            raise InvalidPayload(f"bad stream key {text!r}")
-        stream_times[tuple(stream)] = time
+    stream_times = {_stream_key(text): time for text, time in snapshot["stream_times"].items()}
     state = {
-        "last_seq_id": snapshot["last_seq_id"],
-        "cash": parse_decimal_str(snapshot["cash"]),
-        "fees_paid": parse_decimal_str(snapshot["fees_paid"]),
+        "last_seq_id": _bounded(snapshot["last_seq_id"], "last_seq_id"),
+        "cash": _dec(snapshot["cash"]),
+        "fees_paid": _dec(snapshot["fees_paid"]),
         "positions": positions,
         "orders": orders,
         "applied_keys": set(snapshot["applied_keys"]),

@@ -871,16 +871,6 @@ fn feed_describe_dialects(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     value_to_py(py, &dialects::describe())
 }
 
-/// `"debug"` or `"release"`: how this extension was compiled (benchmarks print it).
-#[pyfunction]
-fn build_profile() -> &'static str {
-    if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    }
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<FeedTradeBatch>()?;
     m.add_class::<FeedTradeAggregator>()?;
@@ -896,6 +886,5 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(feed_aggregate_trade_bucket, m)?)?;
     m.add_function(wrap_pyfunction!(feed_codes, m)?)?;
     m.add_function(wrap_pyfunction!(feed_describe_dialects, m)?)?;
-    m.add_function(wrap_pyfunction!(build_profile, m)?)?;
     Ok(())
 }

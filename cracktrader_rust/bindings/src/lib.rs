@@ -9,6 +9,8 @@ use pyo3::prelude::*;
 
 mod canonical;
 mod convert;
+mod core;
+mod core_convert;
 mod errors;
 mod feeds;
 mod invariants;
@@ -16,17 +18,28 @@ mod normalizer;
 mod numbers;
 mod sequencer;
 
+/// `"release"` or `"debug"`: how this extension was compiled. Benchmarks print it,
+/// because a debug build is many times slower.
+#[pyfunction]
+fn build_profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
+}
+
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", cracktrader_rust::VERSION)?;
-    // Benchmarks print which build they measured (a debug build is many times slower).
-    m.add("__build_profile__", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+    m.add_function(wrap_pyfunction!(build_profile, m)?)?;
     normalizer::register(m)?;
     numbers::register(m)?;
     canonical::register(m)?;
     sequencer::register(m)?;
     invariants::register(m)?;
     feeds::register(m)?;
+    core::register(m)?;
     Ok(())
 }

@@ -14,37 +14,77 @@ use super::value::Value;
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Append `text` as a JSON string with Python's escaping (`ensure_ascii=False`).
+///
+/// Only ASCII bytes ever need escaping (`"`, `\\`, control characters), and in UTF-8
+/// an ASCII byte is always a whole character, so the text is scanned as bytes and
+/// copied in runs between escapes.
 pub fn write_str(out: &mut String, text: &str) {
+    out.reserve(text.len().saturating_add(2));
     out.push('"');
+    let bytes = text.as_bytes();
+    // Most strings need no escape at all: one word-at-a-time scan, one copy.
+    if !needs_escape(bytes) {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     let mut start = 0usize;
-    // Only ASCII bytes are ever escaped, and UTF-8 never uses ASCII bytes inside a
-    // multi-byte character, so a byte scan finds the same places as a char scan.
-    for (index, &byte) in text.as_bytes().iter().enumerate() {
-        let escape: Option<&str> = match byte {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0x08 => Some("\\b"),
-            0x0c => Some("\\f"),
-            0..=0x1f => None,
+    for (index, byte) in bytes.iter().enumerate() {
+        let escape: &str = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
             _ => continue,
         };
         out.push_str(text.get(start..index).unwrap_or(""));
-        match escape {
-            Some(e) => out.push_str(e),
-            None => {
-                let code = u32::from(byte);
-                out.push_str("\\u00");
-                out.push(char::from(HEX.get((code >> 4) as usize & 0xf).copied().unwrap_or(b'0')));
-                out.push(char::from(HEX.get(code as usize & 0xf).copied().unwrap_or(b'0')));
-            }
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0')));
+            out.push(char::from(HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0')));
+        } else {
+            out.push_str(escape);
         }
         start = index.saturating_add(1);
     }
     out.push_str(text.get(start..).unwrap_or(""));
     out.push('"');
+}
+
+/// Index of the first control character, `"` or `\\` in `bytes` (`bytes.len()` when
+/// there is none): the bytes a JSON string cannot hold as they are. Eight bytes at a
+/// time with the classic "has a byte below n / equal to c" bit tricks on a `u64`;
+/// the lowest flagged byte of each test is exact (borrows only run upwards), so the
+/// lowest bit of their union is the answer. Bytes >= 0x80 are never flagged.
+pub fn find_special(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut offset = 0usize;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let below_space = word.wrapping_sub(ONES.wrapping_mul(0x20)) & !word;
+        let quote = word ^ ONES.wrapping_mul(u64::from(b'"'));
+        let backslash = word ^ ONES.wrapping_mul(u64::from(b'\\'));
+        let mask = (below_space | (quote.wrapping_sub(ONES) & !quote) | (backslash.wrapping_sub(ONES) & !backslash))
+            & HIGHS;
+        if mask != 0 {
+            return offset.saturating_add((mask.trailing_zeros() / 8) as usize);
+        }
+        offset = offset.saturating_add(8);
+    }
+    let tail = chunks.remainder();
+    offset.saturating_add(tail.iter().position(|b| *b < 0x20 || *b == b'"' || *b == b'\\').unwrap_or(tail.len()))
+}
+
+fn needs_escape(bytes: &[u8]) -> bool {
+    find_special(bytes) < bytes.len()
 }
 
 /// A tiny writer for objects whose keys the caller emits in sorted order.
@@ -262,6 +302,42 @@ mod tests {
         let mut out = String::new();
         write_str(&mut out, "a\"b\\c\n\u{1f}\u{7f}é\u{2028}");
         assert_eq!(out, "\"a\\\"b\\\\c\\n\\u001f\u{7f}é\u{2028}\"");
+    }
+
+    #[test]
+    fn find_special_is_exact_with_several_specials() {
+        for len in 1..24 {
+            for first in 0..len {
+                for second in first..len {
+                    let mut bytes = vec![0xe9u8; len];
+                    bytes[second] = b'\\';
+                    bytes[first] = 0x1f;
+                    assert_eq!(find_special(&bytes), first, "{first} {second} {len}");
+                }
+            }
+        }
+        assert_eq!(find_special(b"abcdefghijk"), 11);
+        assert_eq!(find_special(b"\x7f\x80\xff !#"), 6);
+        assert_eq!(find_special(b"\x7f\x80\xff !#\xc3\xa9A\x7f"), 10);
+        assert_eq!(find_special(b"\x7f\x80\xff !#\xc3\xa9A\x1f"), 9);
+    }
+
+    #[test]
+    fn escape_scan_finds_every_special_byte_at_every_position() {
+        for special in (0u8..0x20).chain([b'"', b'\\']) {
+            for len in 1..20 {
+                for at in 0..len {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = special;
+                    assert!(needs_escape(&bytes), "{special} at {at} of {len}");
+                }
+            }
+        }
+        for clean in ["", "abc", "0123456789abcdefghij", "é€😀 ~!#$%&'()*+,-./:;<=>?@[]^_`{|}\u{7f}"] {
+            assert!(!needs_escape(clean.as_bytes()), "{clean}");
+        }
+        // bytes >= 0x80 (UTF-8 continuation) are never special
+        assert!(!needs_escape(&[0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80]));
     }
 
     #[test]

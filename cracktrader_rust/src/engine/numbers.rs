@@ -378,22 +378,59 @@ pub fn write_decimal(out: &mut String, raw: Raw) {
         out.push('-');
     }
     let magnitude = raw.unsigned_abs();
-    let whole = magnitude.checked_div(SCALE_U).unwrap_or(0);
-    let fraction = magnitude.checked_rem(SCALE_U).unwrap_or(0);
-    let _ = write!(out, "{whole}");
+    // u128 division is a library call; nearly every raw fits a u64, whose division
+    // is one instruction.
+    let (whole, fraction) = match u64::try_from(magnitude) {
+        Ok(small) => (u128::from(small / 1_000_000_000), small % 1_000_000_000),
+        Err(_) => (
+            magnitude.checked_div(SCALE_U).unwrap_or(0),
+            u64::try_from(magnitude.checked_rem(SCALE_U).unwrap_or(0)).unwrap_or(0),
+        ),
+    };
+    write_unsigned(out, whole);
     if fraction != 0 {
         let mut digits = [b'0'; 9];
         let mut rest = fraction;
         for slot in digits.iter_mut().rev() {
             // rest % 10 < 10, so the narrowing is exact
-            *slot = b'0'.wrapping_add(u8::try_from(rest.checked_rem(10).unwrap_or(0)).unwrap_or(0));
-            rest = rest.checked_div(10).unwrap_or(0);
+            *slot = b'0'.wrapping_add(u8::try_from(rest % 10).unwrap_or(0));
+            rest /= 10;
         }
         let used = digits.iter().rposition(|d| *d != b'0').map_or(0, |p| p.saturating_add(1));
         out.push('.');
         for d in digits.iter().take(used) {
             out.push(char::from(*d));
         }
+    }
+}
+
+/// Decimal digits of an unsigned integer, without the formatting machinery.
+pub fn write_unsigned(out: &mut String, value: u128) {
+    let mut buffer = [b'0'; 39];
+    let mut start = buffer.len();
+    let mut rest = value;
+    loop {
+        start = start.saturating_sub(1);
+        let digit = match u64::try_from(rest) {
+            Ok(small) => {
+                rest = u128::from(small / 10);
+                small % 10
+            }
+            Err(_) => {
+                let digit = u64::try_from(rest.checked_rem(10).unwrap_or(0)).unwrap_or(0);
+                rest = rest.checked_div(10).unwrap_or(0);
+                digit
+            }
+        };
+        if let Some(slot) = buffer.get_mut(start) {
+            *slot = b'0'.wrapping_add(u8::try_from(digit).unwrap_or(0));
+        }
+        if rest == 0 || start == 0 {
+            break;
+        }
+    }
+    for d in buffer.get(start..).unwrap_or(&[]) {
+        out.push(char::from(*d));
     }
 }
 
@@ -441,6 +478,71 @@ pub fn mul(a: Raw, b: Raw) -> NumResult {
 /// `a / b` in fixed point: `a x 10^9` (checked) over `b`, half-even.
 pub fn div(a: Raw, b: Raw) -> NumResult {
     div_half_even(a.checked_mul(SCALE).ok_or(NumError::Overflow)?, b)
+}
+
+/// `|a| x b`, exact and checked, where `|a|` may be 2^127 (Python's `abs()` of
+/// `i128::MIN` is an unbounded int, so `abs(a) * b` can still fit: for b = 0 or -1).
+pub fn abs_mul_exact(a: Raw, b: Raw) -> NumResult {
+    let magnitude = a.unsigned_abs().checked_mul(b.unsigned_abs()).ok_or(NumError::Overflow)?;
+    to_signed(b < 0 && magnitude != 0, magnitude)
+}
+
+/// `|a| x b` in fixed point (half-even), with `|a|` exact as in `abs_mul_exact`.
+pub fn abs_mul(a: Raw, b: Raw) -> NumResult {
+    div_half_even(abs_mul_exact(a, b)?, SCALE)
+}
+
+/// `numerator / |denominator|` rounded half-even, where `|denominator|` may be 2^127.
+pub fn div_half_even_by_abs(numerator: Raw, denominator: Raw) -> NumResult {
+    if denominator == 0 {
+        return Err(NumError::Overflow);
+    }
+    let n = numerator.unsigned_abs();
+    let d = denominator.unsigned_abs();
+    let mut quotient = n.checked_div(d).ok_or(NumError::Overflow)?;
+    let remainder = n.checked_rem(d).ok_or(NumError::Overflow)?;
+    let twice = remainder.checked_mul(2).ok_or(NumError::Overflow)?;
+    if twice > d || (twice == d && quotient % 2 == 1) {
+        quotient = quotient.checked_add(1).ok_or(NumError::Overflow)?;
+    }
+    to_signed(numerator < 0, quotient)
+}
+
+/// `-a - b`, exact and checked, where `-a` may be 2^127 (Python negates unbounded).
+pub fn neg_sub(a: Raw, b: Raw) -> NumResult {
+    match a.checked_neg() {
+        Some(negated) => negated.checked_sub(b).ok_or(NumError::Overflow),
+        // a == i128::MIN: 2^127 - b fits exactly when b >= 1
+        None if b >= 1 => Raw::MAX.checked_sub(b.checked_sub(1).ok_or(NumError::Overflow)?).ok_or(NumError::Overflow),
+        None => Err(NumError::Overflow),
+    }
+}
+
+/// An exact sum of raws, range-checked once at the end: the order of the terms never
+/// decides whether it overflows (D-250).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExactSum {
+    value: Raw,
+    /// The true sum is `value + wraps x 2^128`.
+    wraps: i64,
+}
+
+impl ExactSum {
+    pub fn add(&mut self, term: Raw) {
+        let (value, wrapped) = self.value.overflowing_add(term);
+        if wrapped {
+            self.wraps = if term > 0 { self.wraps.saturating_add(1) } else { self.wraps.saturating_sub(1) };
+        }
+        self.value = value;
+    }
+
+    pub fn total(self) -> NumResult {
+        if self.wraps == 0 {
+            Ok(self.value)
+        } else {
+            Err(NumError::Overflow)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -594,5 +696,47 @@ mod tests {
         assert_eq!(format_decimal(-1_500_000_000), "-1.5");
         assert_eq!(format_decimal(0), "0");
         assert_eq!(format_decimal(100_000_000), "0.1");
+        assert_eq!(format_decimal(Raw::MAX), "170141183460469231731687303715.884105727");
+        assert_eq!(format_decimal(18_446_744_073_709_551_616), "18446744073.709551616");
+        assert_eq!(format_decimal(18_446_744_073_709_551_615), "18446744073.709551615");
+        assert_eq!(format_decimal(-1), "-0.000000001");
+        assert_eq!(format_decimal(10_000_000_000), "10");
+    }
+
+    #[test]
+    fn unbounded_python_intermediates_are_exact() {
+        assert_eq!(abs_mul_exact(Raw::MIN, 0), Ok(0));
+        assert_eq!(abs_mul_exact(Raw::MIN, -1), Ok(Raw::MIN));
+        assert_eq!(abs_mul_exact(Raw::MIN, 1), Err(NumError::Overflow));
+        assert_eq!(abs_mul_exact(-3, 4), Ok(12));
+        assert_eq!(abs_mul_exact(-3, -4), Ok(-12));
+        assert_eq!(abs_mul(-2 * SCALE, 1_500_000_000), Ok(3 * SCALE));
+        assert_eq!(div_half_even_by_abs(-25, -10), Ok(-2));
+        assert_eq!(div_half_even_by_abs(35, -10), Ok(4));
+        assert_eq!(div_half_even_by_abs(Raw::MIN, Raw::MIN), Ok(-1));
+        assert_eq!(div_half_even_by_abs(1, 0), Err(NumError::Overflow));
+        assert_eq!(neg_sub(Raw::MIN, 1), Ok(Raw::MAX));
+        assert_eq!(neg_sub(Raw::MIN, 0), Err(NumError::Overflow));
+        assert_eq!(neg_sub(Raw::MAX, 1), Ok(Raw::MIN));
+        assert_eq!(neg_sub(5, -2), Ok(-3));
+    }
+
+    #[test]
+    fn exact_sum_ignores_term_order() {
+        let mut sum = ExactSum::default();
+        for term in [Raw::MAX, 1, -2] {
+            sum.add(term);
+        }
+        assert_eq!(sum.total(), Ok(Raw::MAX - 1));
+        let mut sum = ExactSum::default();
+        for term in [Raw::MAX, 1] {
+            sum.add(term);
+        }
+        assert_eq!(sum.total(), Err(NumError::Overflow));
+        let mut sum = ExactSum::default();
+        for term in [Raw::MIN, -1, 1] {
+            sum.add(term);
+        }
+        assert_eq!(sum.total(), Ok(Raw::MIN));
     }
 }

@@ -1,14 +1,23 @@
-//! Twin of `cracktrader/engine/strict_json.py`: strict RFC 8259 parsing into `Value`.
+//! Twin of `cracktrader/engine/strict_json.py`: strict RFC 8259 parsing into `Value`
+//! (or, zero-copy, into `JsonRef` borrowing from the text).
 //!
 //! Refused: invalid UTF-8, `NaN`/`Infinity` tokens, duplicate keys (compared after
 //! unescaping), lone surrogates, nesting deeper than `MAX_DEPTH` (checked before
 //! recursing, so a hostile document can never overflow the stack), trailing data.
 //! Integers are read exactly; float tokens become the correctly rounded f64, as
-//! Python's `float(token)` does.
+//! Python's `float(token)` does. One grammar builds both value types (`Build`).
 
-use super::value::Value;
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use super::canonical::find_special;
+use super::value::{JsonRef, Value};
 
 pub const MAX_DEPTH: usize = 32;
+
+/// Objects with more keys than this check duplicates with a hash set (a hostile
+/// line with a million keys must not cost a trillion comparisons).
+const LINEAR_KEY_CHECK: usize = 16;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonError {
@@ -18,20 +27,105 @@ pub struct JsonError {
 
 type Parsed<T> = Result<T, JsonError>;
 
+/// How the parser builds the nodes of one value type.
+pub trait Build<'a>: Sized {
+    type Key: AsRef<str>;
+    fn null() -> Self;
+    fn boolean(value: bool) -> Self;
+    fn int(value: i128) -> Self;
+    fn big_int(negative: bool) -> Self;
+    fn float(value: f64) -> Self;
+    fn string(text: Cow<'a, str>) -> Self;
+    fn key(text: Cow<'a, str>) -> Self::Key;
+    fn array(items: Vec<Self>) -> Self;
+    fn object(pairs: Vec<(Self::Key, Self)>) -> Self;
+}
+
+impl<'a> Build<'a> for Value {
+    type Key = String;
+    fn null() -> Self {
+        Value::Null
+    }
+    fn boolean(value: bool) -> Self {
+        Value::Bool(value)
+    }
+    fn int(value: i128) -> Self {
+        Value::Int(value)
+    }
+    fn big_int(negative: bool) -> Self {
+        Value::BigInt { negative }
+    }
+    fn float(value: f64) -> Self {
+        Value::Float(value)
+    }
+    fn string(text: Cow<'a, str>) -> Self {
+        Value::Str(text.into_owned())
+    }
+    fn key(text: Cow<'a, str>) -> String {
+        text.into_owned()
+    }
+    fn array(items: Vec<Self>) -> Self {
+        Value::Array(items)
+    }
+    fn object(pairs: Vec<(String, Self)>) -> Self {
+        Value::Object(pairs)
+    }
+}
+
+impl<'a> Build<'a> for JsonRef<'a> {
+    type Key = Cow<'a, str>;
+    fn null() -> Self {
+        JsonRef::Null
+    }
+    fn boolean(value: bool) -> Self {
+        JsonRef::Bool(value)
+    }
+    fn int(value: i128) -> Self {
+        JsonRef::Int(value)
+    }
+    fn big_int(negative: bool) -> Self {
+        JsonRef::BigInt { negative }
+    }
+    fn float(value: f64) -> Self {
+        JsonRef::Float(value)
+    }
+    fn string(text: Cow<'a, str>) -> Self {
+        JsonRef::Str(text)
+    }
+    fn key(text: Cow<'a, str>) -> Cow<'a, str> {
+        text
+    }
+    fn array(items: Vec<Self>) -> Self {
+        JsonRef::Array(items)
+    }
+    fn object(pairs: Vec<(Cow<'a, str>, Self)>) -> Self {
+        JsonRef::Object(pairs)
+    }
+}
+
+fn utf8(bytes: &[u8]) -> Parsed<&str> {
+    std::str::from_utf8(bytes).map_err(|e| JsonError { message: "invalid UTF-8", offset: e.valid_up_to() })
+}
+
 /// Parse one JSON document from bytes.
 pub fn parse_bytes(bytes: &[u8]) -> Parsed<Value> {
-    let text = std::str::from_utf8(bytes).map_err(|e| JsonError {
-        message: "invalid UTF-8",
-        offset: e.valid_up_to(),
-    })?;
-    parse_str(text)
+    parse_str(utf8(bytes)?)
 }
 
 /// Parse one JSON document from text.
 pub fn parse_str(text: &str) -> Parsed<Value> {
+    parse_as(text)
+}
+
+/// Parse one JSON document from bytes without copying its strings (zero-copy).
+pub fn parse_bytes_ref(bytes: &[u8]) -> Parsed<JsonRef<'_>> {
+    parse_as(utf8(bytes)?)
+}
+
+fn parse_as<'a, B: Build<'a>>(text: &'a str) -> Parsed<B> {
     let mut parser = Parser { bytes: text.as_bytes(), text, pos: 0 };
     parser.skip_ws();
-    let value = parser.value(0)?;
+    let value = parser.value::<B>(0)?;
     parser.skip_ws();
     if parser.pos != parser.bytes.len() {
         return Err(parser.error("extra data after the document"));
@@ -64,41 +158,42 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn expect_literal(&mut self, literal: &'static [u8], value: Value) -> Parsed<Value> {
+    fn expect_literal(&mut self, literal: &'static [u8]) -> Parsed<()> {
         let end = self.pos.saturating_add(literal.len());
         if self.bytes.get(self.pos..end) == Some(literal) {
             self.pos = end;
-            Ok(value)
+            Ok(())
         } else {
             Err(self.error("invalid literal"))
         }
     }
 
-    fn value(&mut self, depth: usize) -> Parsed<Value> {
+    fn value<B: Build<'a>>(&mut self, depth: usize) -> Parsed<B> {
         match self.peek() {
-            Some(b'{') => self.object(depth.saturating_add(1)),
-            Some(b'[') => self.array(depth.saturating_add(1)),
-            Some(b'"') => Ok(Value::Str(self.string()?)),
-            Some(b't') => self.expect_literal(b"true", Value::Bool(true)),
-            Some(b'f') => self.expect_literal(b"false", Value::Bool(false)),
-            Some(b'n') => self.expect_literal(b"null", Value::Null),
-            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'{') => self.object::<B>(depth.saturating_add(1)),
+            Some(b'[') => self.array::<B>(depth.saturating_add(1)),
+            Some(b'"') => Ok(B::string(self.string()?)),
+            Some(b't') => self.expect_literal(b"true").map(|()| B::boolean(true)),
+            Some(b'f') => self.expect_literal(b"false").map(|()| B::boolean(false)),
+            Some(b'n') => self.expect_literal(b"null").map(|()| B::null()),
+            Some(b'-' | b'0'..=b'9') => self.number::<B>(),
             Some(_) => Err(self.error("unexpected character")),
             None => Err(self.error("unexpected end of input")),
         }
     }
 
-    fn object(&mut self, depth: usize) -> Parsed<Value> {
+    fn object<B: Build<'a>>(&mut self, depth: usize) -> Parsed<B> {
         if depth > MAX_DEPTH {
             return Err(self.error("nesting too deep"));
         }
         self.bump(); // '{'
-        // Venue objects carry a handful of keys: one allocation up front, not three.
-        let mut pairs: Vec<(String, Value)> = Vec::with_capacity(8);
+        // engine objects have up to 14 keys: one allocation instead of four growths
+        let mut pairs: Vec<(B::Key, B)> = Vec::with_capacity(16);
+        let mut seen: Option<HashSet<Cow<'a, str>>> = None;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.bump();
-            return Ok(Value::Object(pairs));
+            return Ok(B::object(pairs));
         }
         loop {
             self.skip_ws();
@@ -106,7 +201,20 @@ impl<'a> Parser<'a> {
                 return Err(self.error("expected a string key"));
             }
             let key = self.string()?;
-            if pairs.iter().any(|(existing, _)| *existing == key) {
+            let duplicate = match seen.as_mut() {
+                Some(set) => !set.insert(key.clone()),
+                None => {
+                    let duplicate = pairs.iter().any(|(existing, _)| existing.as_ref() == key.as_ref());
+                    if pairs.len() >= LINEAR_KEY_CHECK {
+                        let mut set: HashSet<Cow<'a, str>> =
+                            pairs.iter().map(|(k, _)| Cow::Owned(k.as_ref().to_owned())).collect();
+                        set.insert(key.clone());
+                        seen = Some(set);
+                    }
+                    duplicate
+                }
+            };
+            if duplicate {
                 return Err(self.error("duplicate key"));
             }
             self.skip_ws();
@@ -115,21 +223,21 @@ impl<'a> Parser<'a> {
             }
             self.bump();
             self.skip_ws();
-            let value = self.value(depth)?;
-            pairs.push((key, value));
+            let value = self.value::<B>(depth)?;
+            pairs.push((B::key(key), value));
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.bump(),
                 Some(b'}') => {
                     self.bump();
-                    return Ok(Value::Object(pairs));
+                    return Ok(B::object(pairs));
                 }
                 _ => return Err(self.error("expected ',' or '}'")),
             }
         }
     }
 
-    fn array(&mut self, depth: usize) -> Parsed<Value> {
+    fn array<B: Build<'a>>(&mut self, depth: usize) -> Parsed<B> {
         if depth > MAX_DEPTH {
             return Err(self.error("nesting too deep"));
         }
@@ -138,17 +246,17 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.bump();
-            return Ok(Value::Array(items));
+            return Ok(B::array(items));
         }
         loop {
             self.skip_ws();
-            items.push(self.value(depth)?);
+            items.push(self.value::<B>(depth)?);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.bump(),
                 Some(b']') => {
                     self.bump();
-                    return Ok(Value::Array(items));
+                    return Ok(B::array(items));
                 }
                 _ => return Err(self.error("expected ',' or ']'")),
             }
@@ -166,7 +274,7 @@ impl<'a> Parser<'a> {
         Ok(code)
     }
 
-    fn string(&mut self) -> Parsed<String> {
+    fn string(&mut self) -> Parsed<Cow<'a, str>> {
         self.bump(); // opening quote
         // Fast path: most strings hold no escape, so scan to the closing quote and copy
         // once with the exact capacity (one allocation instead of a growing buffer).
@@ -180,23 +288,27 @@ impl<'a> Parser<'a> {
             if self.bytes.get(end) == Some(&b'"') {
                 let text = self.text.get(begin..end).ok_or_else(|| self.error("bad string"))?;
                 self.pos = end.saturating_add(1);
-                return Ok(text.to_owned());
+                return Ok(Cow::Borrowed(text));
             }
         }
         let mut out = String::new();
         loop {
             let start = self.pos;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
+            // scan the run up to the next quote, backslash or control character
+            let run = self.bytes.get(start..).map_or(0, find_special);
+            self.pos = start.saturating_add(run);
+            let text: &'a str = self.text;
+            let piece = text.get(start..self.pos).ok_or_else(|| self.error("bad string"))?;
+            if out.is_empty() && self.peek() == Some(b'"') {
+                // the common case: no escape at all, borrowed as it stands
                 self.bump();
+                return Ok(Cow::Borrowed(piece));
             }
-            out.push_str(self.text.get(start..self.pos).ok_or_else(|| self.error("bad string"))?);
+            out.push_str(piece);
             match self.peek() {
                 Some(b'"') => {
                     self.bump();
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     self.bump();
@@ -245,7 +357,7 @@ impl<'a> Parser<'a> {
         char::from_u32(first).ok_or_else(|| self.error("lone surrogate"))
     }
 
-    fn number(&mut self) -> Parsed<Value> {
+    fn number<B: Build<'a>>(&mut self) -> Parsed<B> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.bump();
@@ -286,22 +398,62 @@ impl<'a> Parser<'a> {
         let token = self.text.get(start..self.pos).ok_or_else(|| self.error("invalid number"))?;
         if is_float {
             let value: f64 = token.parse().map_err(|_| self.error("invalid number"))?;
-            return Ok(Value::Float(value));
+            return Ok(B::float(value));
+        }
+        // short tokens (nearly all: seq ids, times) fit an i64, whose parse is cheap
+        if token.len() <= 18 {
+            if let Ok(small) = token.parse::<i64>() {
+                return Ok(B::int(i128::from(small)));
+            }
         }
         Ok(match token.parse::<i128>() {
-            Ok(i) => Value::Int(i),
-            Err(_) => Value::BigInt { negative: token.starts_with('-') },
+            Ok(i) => B::int(i),
+            Err(_) => B::big_int(token.starts_with('-')),
         })
     }
 }
 
 /// Split JSON lines (a final empty segment after the last newline is not a line).
 pub fn split_lines(data: &[u8]) -> Vec<&[u8]> {
-    let mut lines: Vec<&[u8]> = data.split(|b| *b == b'\n').collect();
-    if lines.last().is_some_and(|l| l.is_empty()) {
-        lines.pop();
+    lines(data).collect()
+}
+
+/// Index of the first `\n`, eight bytes at a time (lines are hundreds of bytes long).
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut offset = 0usize;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ ONES.wrapping_mul(u64::from(b'\n'));
+        let mask = x.wrapping_sub(ONES) & !x & HIGHS;
+        if mask != 0 {
+            return Some(offset.saturating_add((mask.trailing_zeros() / 8) as usize));
+        }
+        offset = offset.saturating_add(8);
     }
-    lines
+    chunks.remainder().iter().position(|b| *b == b'\n').map(|i| offset.saturating_add(i))
+}
+
+/// The lines of `data`, lazily (same rule as `split_lines`).
+pub fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(data);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match find_newline(current) {
+            Some(end) => {
+                rest = current.get(end.saturating_add(1)..);
+                current.get(..end)
+            }
+            None => {
+                rest = None;
+                // a final empty segment after the last newline is not a line
+                (!current.is_empty()).then_some(current)
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -325,6 +477,57 @@ mod tests {
             assert!(parse_str(bad).is_err(), "{bad:?}");
         }
         assert!(parse_bytes(b"\"\xff\"").is_err());
+    }
+
+    #[test]
+    fn newline_search_is_exact() {
+        for len in 0..30 {
+            for at in 0..len {
+                let mut bytes = vec![0x0bu8; len];
+                bytes[at] = b'\n';
+                if at + 1 < len {
+                    bytes[len - 1] = b'\n';
+                }
+                assert_eq!(find_newline(&bytes), Some(at));
+            }
+            assert_eq!(find_newline(&vec![0x8au8; len]), None);
+        }
+    }
+
+    #[test]
+    fn lines_follow_the_jsonl_rule() {
+        assert_eq!(split_lines(b""), Vec::<&[u8]>::new());
+        assert_eq!(split_lines(b"\n"), vec![b"" as &[u8]]);
+        assert_eq!(split_lines(b"a\nb"), vec![b"a" as &[u8], b"b"]);
+        assert_eq!(split_lines(b"a\nb\n"), vec![b"a" as &[u8], b"b"]);
+        assert_eq!(split_lines(b"a\n\nb\n\n"), vec![b"a" as &[u8], b"", b"b", b""]);
+    }
+
+    #[test]
+    fn borrowed_and_owned_parses_agree() {
+        let text = r#"{"a":"plain","b":"esc\n\u00e9","c":[1,-2.5,true,null],"d":{"e":123456789012345678901234567890123456789012}}"#;
+        let owned = parse_str(text).unwrap();
+        let borrowed = parse_bytes_ref(text.as_bytes()).unwrap();
+        let JsonRef::Object(pairs) = &borrowed else { panic!("object") };
+        assert!(matches!(pairs[0].1, JsonRef::Str(Cow::Borrowed("plain"))));
+        assert!(matches!(&pairs[1].1, JsonRef::Str(Cow::Owned(s)) if s == "esc\né"));
+        let Value::Object(owned_pairs) = &owned else { panic!("object") };
+        assert_eq!(owned_pairs.len(), pairs.len());
+        assert_eq!(owned.get("b"), Some(&Value::Str("esc\né".into())));
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_large_objects_too() {
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
+        let ok = format!("{{{}}}", many.join(","));
+        assert!(parse_str(&ok).is_ok());
+        let dup = format!("{{{},\"k3\":0}}", many.join(","));
+        assert!(parse_str(&dup).is_err());
+        assert!(parse_bytes_ref(dup.as_bytes()).is_err());
+        let escaped_dup = format!("{{{},\"k\\u0033\":0}}", many.join(","));
+        assert!(parse_str(&escaped_dup).is_err());
+        let huge: Vec<String> = (0..200_000).map(|i| format!("\"k{i}\":0")).collect();
+        assert!(parse_str(&format!("{{{}}}", huge.join(","))).is_ok());
     }
 
     #[test]
