@@ -1,0 +1,87 @@
+"""A seeded synthetic bar generator (a random walk with OHLC bars), for tests and demos.
+
+``SyntheticData(seed=7, bars=1000, start_price=100.0, volatility=0.01, ...)`` yields the
+same bars for the same parameters on every machine and Python version: it draws from
+``random.Random(seed)`` (Mersenne Twister, whose sequence is fixed) and rounds prices to
+``decimals`` places with ``round`` (correctly rounded). Each bar: the open moves from the
+previous close by up to ``gap`` (relative), the close from the open by a Gaussian step of
+``volatility`` (with ``drift``), high and low extend beyond open and close by up to
+``wick``; prices stay at or above ``10 ** -decimals``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from typing import Iterator
+
+from cracktrader.feeds.datafeed import DataFeed, Row, to_ms
+from cracktrader.strategy.timeframe import TimeFrame, timeframe_ms
+
+DEFAULT_START = datetime(2020, 1, 1)
+
+
+def synthetic_rows(
+    seed: int,
+    bars: int,
+    *,
+    start: int,
+    step_ms: int,
+    start_price: float = 100.0,
+    volatility: float = 0.01,
+    drift: float = 0.0,
+    gap: float = 0.002,
+    wick: float = 0.004,
+    decimals: int = 2,
+    volume: float = 1000.0,
+) -> Iterator[Row]:
+    """The rows of ``SyntheticData`` (usable without a feed, e.g. by benchmarks)."""
+    rng = random.Random(seed)
+    floor = 10.0 ** -decimals
+    price = start_price
+    time = start
+    for _ in range(bars):
+        open_ = max(round(price * (1.0 + rng.uniform(-gap, gap)), decimals), floor)
+        close = max(round(open_ * (1.0 + rng.gauss(drift, volatility)), decimals), floor)
+        high = round(max(open_, close) * (1.0 + rng.uniform(0.0, wick)), decimals)
+        low = max(round(min(open_, close) * (1.0 - rng.uniform(0.0, wick)), decimals), floor)
+        low = min(low, open_, close)
+        vol = round(volume * rng.uniform(0.5, 1.5), 2)
+        yield (time, open_, high, low, close, vol, 0.0)
+        price = close
+        time += step_ms
+
+
+class SyntheticData(DataFeed):
+    """Seeded synthetic OHLCV bars (see the module docstring)."""
+
+    params = (
+        ("seed", 0),
+        ("bars", 1000),
+        ("start", DEFAULT_START),
+        ("start_price", 100.0),
+        ("volatility", 0.01),
+        ("drift", 0.0),
+        ("gap", 0.002),
+        ("wick", 0.004),
+        ("decimals", 2),
+        ("volume", 1000.0),
+        ("timeframe", TimeFrame.Minutes),
+    )
+
+    def _rows(self) -> Iterator[Row]:
+        p = self.p
+        step = p.timeframe_ms or timeframe_ms(p.timeframe, p.compression)
+        return synthetic_rows(
+            p.seed,
+            p.bars,
+            start=to_ms(p.start),
+            step_ms=step,
+            start_price=p.start_price,
+            volatility=p.volatility,
+            drift=p.drift,
+            gap=p.gap,
+            wick=p.wick,
+            decimals=p.decimals,
+            volume=p.volume,
+        )
