@@ -74,6 +74,22 @@ def _number(value: Any) -> float | str:
 
 def check_row(row: Row, last_time: int | None) -> tuple[Row | None, str | None]:
     """Validate one raw row: ``(clean_row, None)`` or ``(None, code)``."""
+    if len(row) == 7:
+        # Fast path: an int time and float values that pass every rule (NaN and
+        # infinities fail the range comparisons and take the slow path for their code).
+        time, open_, high, low, close, volume, interest = row
+        if (
+            type(time) is int
+            and type(open_) is float and type(high) is float and type(low) is float
+            and type(close) is float and type(volume) is float and type(interest) is float
+            and (last_time is None or time > last_time)
+            and 0 <= time <= MAX_TIME
+            and -MAX_ABS_VALUE <= low <= open_ <= high <= MAX_ABS_VALUE
+            and low <= close <= high
+            and 0.0 <= volume <= MAX_ABS_VALUE
+            and -MAX_ABS_VALUE <= interest <= MAX_ABS_VALUE
+        ):
+            return row, None
     if len(row) < 6:
         return None, "missing_field"
     time = row[0]
@@ -135,6 +151,7 @@ class DataFeed(LineSeries, metaclass=MetaParams):
         lines = [Line(self.clock, name) for name in LINE_NAMES[:-1]]
         lines.append(DateTimeLine(self.clock, "datetime"))
         self.lines = Lines(self, LINE_NAMES, lines)
+        self._l0 = lines[0]
         (self.close, self.low, self.high, self.open, self.volume, self.openinterest, self.datetime) = lines
         self._name = self.p.name or ""
         self._timeframe = self.p.timeframe

@@ -2,11 +2,11 @@
 
 ``SyntheticData(seed=7, bars=1000, start_price=100.0, volatility=0.01, ...)`` yields the
 same bars for the same parameters on every machine and Python version: it draws from
-``random.Random(seed)`` (Mersenne Twister, whose sequence is fixed) and rounds prices to
-``decimals`` places with ``round`` (correctly rounded). Each bar: the open moves from the
-previous close by up to ``gap`` (relative), the close from the open by a Gaussian step of
-``volatility`` (with ``drift``), high and low extend beyond open and close by up to
-``wick``; prices stay at or above ``10 ** -decimals``.
+``random.Random(seed)`` (Mersenne Twister, whose sequence is fixed) and works in integer
+ticks of ``10 ** -decimals``. Each bar: the open moves from the previous close by up to
+``gap`` (relative), the close from the open by a Gaussian step of ``volatility`` (with
+``drift``), high and low extend beyond open and close by up to ``wick``; prices stay at
+or above one tick.
 """
 
 from __future__ import annotations
@@ -35,20 +35,26 @@ def synthetic_rows(
     decimals: int = 2,
     volume: float = 1000.0,
 ) -> Iterator[Row]:
-    """The rows of ``SyntheticData`` (usable without a feed, e.g. by benchmarks)."""
+    """The rows of ``SyntheticData`` (usable without a feed, e.g. by benchmarks).
+
+    Prices are generated as integer ticks (``10 ** -decimals``) and divided once, so
+    each price is the float nearest its decimal value (``123.45``, never
+    ``123.45000000000002``) and the generation needs no decimal rounding per value.
+    """
     rng = random.Random(seed)
-    floor = 10.0 ** -decimals
-    price = start_price
+    uniform01, gauss = rng.random, rng.gauss
+    scale = 10**decimals
+    ticks = max(round(start_price * scale), 1)
     time = start
     for _ in range(bars):
-        open_ = max(round(price * (1.0 + rng.uniform(-gap, gap)), decimals), floor)
-        close = max(round(open_ * (1.0 + rng.gauss(drift, volatility)), decimals), floor)
-        high = round(max(open_, close) * (1.0 + rng.uniform(0.0, wick)), decimals)
-        low = max(round(min(open_, close) * (1.0 - rng.uniform(0.0, wick)), decimals), floor)
-        low = min(low, open_, close)
-        vol = round(volume * rng.uniform(0.5, 1.5), 2)
-        yield (time, open_, high, low, close, vol, 0.0)
-        price = close
+        open_ = max(round(ticks * (1.0 + gap * (2.0 * uniform01() - 1.0))), 1)
+        close = max(round(open_ * (1.0 + gauss(drift, volatility))), 1)
+        top, bottom = (open_, close) if open_ >= close else (close, open_)
+        high = round(top * (1.0 + wick * uniform01()))
+        low = max(round(bottom * (1.0 - wick * uniform01())), 1)
+        vol = round(volume * 100.0 * (0.5 + uniform01())) / 100
+        yield (time, open_ / scale, high / scale, low / scale, close / scale, vol, 0.0)
+        ticks = close
         time += step_ms
 
 

@@ -30,8 +30,9 @@ from cracktrader.indicators.base import Indicator
 def window_sums(values, period: int) -> Iterable[float] | None:
     """Correctly rounded sums of every ``period``-window of ``values`` (as ``fsum``).
 
-    Returns None when the exact integer route does not apply (non-finite values, or a
-    spread of magnitudes too wide to scale); callers then use ``fsum`` per window.
+    Returns None when the exact integer route does not apply (non-finite values, or
+    magnitudes so small or so spread that the scaled integers or the results would
+    leave the normal float range); ``rolling_fsum`` then sums each window with ``fsum``.
     """
     if not all(map(math.isfinite, values)):
         return None
@@ -39,20 +40,31 @@ def window_sums(values, period: int) -> Iterable[float] | None:
     if smallest is None:
         return repeat(0.0, max(len(values) - period + 1, 0))
     shift = 53 - math.frexp(smallest)[1]
+    inverse = math.ldexp(1.0, -shift)
+    if inverse < _SMALLEST_NORMAL:
+        return None  # a window sum could be subnormal: scaling back would round twice
     try:
-        scale = math.ldexp(1.0, shift)
-        inverse = math.ldexp(1.0, -shift)
-        # x * 2**shift only moves the exponent, so it is an exact integer-valued float.
-        ints = list(map(int, map(operator.mul, values, repeat(scale))))
+        # ldexp only moves the exponent, so every scaled value is an exact integer.
+        ints = list(map(int, map(math.ldexp, values, repeat(shift))))
     except OverflowError:
-        return None
-    if inverse == 0.0 or math.isinf(scale):
         return None
     prefix = list(accumulate(ints, initial=0))
     count = len(values) - period + 1
     sums = map(operator.sub, prefix[period : period + count], prefix[:count])
-    # int * float converts the int with correct rounding; * 2**-shift is exact.
+    # int * float converts the int with correct rounding; * 2**-shift is then exact.
     return map(operator.mul, sums, repeat(inverse))
+
+
+def rolling_fsum(values, period: int) -> list[float]:
+    """``[fsum(window) for each period-window of values]``, vectorised when possible."""
+    sums = window_sums(values, period)
+    if sums is not None:
+        return list(sums)
+    fsum = math.fsum
+    return [fsum(values[i - period + 1 : i + 1]) for i in range(period - 1, len(values))]
+
+
+_SMALLEST_NORMAL = 2.0 ** -1022
 
 
 class MovingAverageBase(Indicator):
@@ -71,16 +83,8 @@ class SMA(MovingAverageBase):
 
     def once(self, start: int, end: int) -> None:
         period = self.p.period
-        src = self._inlines[0].array
-        out = self.lines[0].array
-        values = src[start - period + 1 : end]
-        sums = window_sums(values, period)
-        if sums is None:
-            fsum = math.fsum
-            for i in range(start, end):
-                out[i] = fsum(src[i - period + 1 : i + 1]) / period
-            return
-        out[start:end] = array("d", map(operator.truediv, sums, repeat(period)))
+        sums = rolling_fsum(self._inlines[0].array[start - period + 1 : end], period)
+        self.lines[0].array[start:end] = array("d", map(operator.truediv, sums, repeat(period)))
 
     def next(self) -> None:
         period = self.p.period

@@ -125,6 +125,7 @@ class Indicator(LineSeries, metaclass=MetaIndicator):
         own = [Line(clock, name, 1, nan_array(length)) for name in self._line_names]
         self._own: list[Line | None] = list(own)
         self.lines = Lines(self, self._line_names, own)
+        self._l0 = own[0] if own else inlines[0]
         # ``ind.sma`` as a shortcut of ``ind.lines.sma`` unless the class uses the name.
         self._shortcuts = {name for name in self._line_names if not hasattr(type(self), name)}
         for name, line in zip(self._line_names, own):

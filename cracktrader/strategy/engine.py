@@ -12,9 +12,10 @@ one counter of ``seq_id`` that events and intents share. Per step it
    intents applied immediately.
 
 The per-bar Python path is one core call and one strategy call: indicators were
-computed before the run (``runonce=True``, whole series at once), bar events carry the
-feed's floats as they are (the core reads a float through its shortest decimal form),
-and nothing is allocated per bar besides the event itself.
+computed before the run (``runonce=True``, whole series at once), and nothing is
+allocated per bar besides the event itself. Bar prices travel as the shortest decimal
+text of the feed's floats (``repr``): exactly the decimal the core would read from the
+float itself (DESIGN.md section 4), but cheaper for the python core to parse.
 
 The run result (``RunResult``) carries what must not depend on the backend: the
 SHA-256 of the intent stream (canonical JSON, one line per intent, seq_ids included),
@@ -265,6 +266,7 @@ class CracktraderEngine:
             times = feed.datetime.array
             opens, highs, lows = feed.open.array, feed.high.array, feed.low.array
             closes, volumes = feed.close.array, feed.volume.array
+            text = repr
             for index in range(len(times)):
                 clock.idx = index
                 session.seq = seq = session.seq + 1
@@ -272,8 +274,8 @@ class CracktraderEngine:
                 result = core_apply({
                     "kind": "event", "seq_id": seq, "event_time": time, "ingest_time": time,
                     "source": "market_data", "venue": venue, "instrument": instrument, "event_type": "bar",
-                    "payload": {"open": opens[index], "high": highs[index], "low": lows[index],
-                                "close": closes[index], "volume": volumes[index], "timeframe_ms": frame},
+                    "payload": {"open": text(opens[index]), "high": text(highs[index]), "low": text(lows[index]),
+                                "close": text(closes[index]), "volume": text(volumes[index]), "timeframe_ms": frame},
                     "idempotency_key": None, "producer": 0,
                 })
                 if result["transitions"] or not result["accepted"]:
@@ -333,9 +335,9 @@ class CracktraderEngine:
         result = session.core.apply({
             "kind": "event", "seq_id": seq, "event_time": time, "ingest_time": time,
             "source": "market_data", "venue": self.venue, "instrument": data._instrument, "event_type": "bar",
-            "payload": {"open": data.open.array[index], "high": data.high.array[index],
-                        "low": data.low.array[index], "close": data.close.array[index],
-                        "volume": data.volume.array[index], "timeframe_ms": data.bar_ms()},
+            "payload": {"open": repr(data.open.array[index]), "high": repr(data.high.array[index]),
+                        "low": repr(data.low.array[index]), "close": repr(data.close.array[index]),
+                        "volume": repr(data.volume.array[index]), "timeframe_ms": data.bar_ms()},
             "idempotency_key": None, "producer": 0,
         })
         if result["transitions"] or not result["accepted"]:

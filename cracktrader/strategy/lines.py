@@ -128,85 +128,13 @@ class Line:
     def __repr__(self) -> str:
         return f"<Line {self.name!r} len={len(self)}>"
 
-    # --------------------------------------------------------------- operators
-    def _binary(self, other: Any, fn: Callable[[float, float], Any], reverse: bool = False) -> Any:
-        if STAGE.building:
-            from cracktrader.indicators.ops import binary
-
-            a, b = (_operand(other), self) if reverse else (self, _operand(other))
-            return binary(a, b, fn)
-        mine = self[0]
-        theirs = other[0] if isinstance(other, (Line, LineSeries)) else other
-        return fn(theirs, mine) if reverse else fn(mine, theirs)
-
-    def _unary(self, fn: Callable[[float], Any]) -> Any:
-        if STAGE.building:
-            from cracktrader.indicators.ops import UnaryOp
-
-            return UnaryOp(self, fn=fn)
-        return fn(self[0])
-
-    def __add__(self, other):
-        return self._binary(other, operator.add)
-
-    def __radd__(self, other):
-        return self._binary(other, operator.add, True)
-
-    def __sub__(self, other):
-        return self._binary(other, operator.sub)
-
-    def __rsub__(self, other):
-        return self._binary(other, operator.sub, True)
-
-    def __mul__(self, other):
-        return self._binary(other, operator.mul)
-
-    def __rmul__(self, other):
-        return self._binary(other, operator.mul, True)
-
-    def __truediv__(self, other):
-        return self._binary(other, operator.truediv)
-
-    def __rtruediv__(self, other):
-        return self._binary(other, operator.truediv, True)
-
-    def __pow__(self, other):
-        return self._binary(other, pow)
-
-    def __rpow__(self, other):
-        return self._binary(other, pow, True)
-
-    def __lt__(self, other):
-        return self._binary(other, operator.lt)
-
-    def __le__(self, other):
-        return self._binary(other, operator.le)
-
-    def __gt__(self, other):
-        return self._binary(other, operator.gt)
-
-    def __ge__(self, other):
-        return self._binary(other, operator.ge)
-
-    def __eq__(self, other):  # type: ignore[override]
-        return self._binary(other, operator.eq)
-
-    def __ne__(self, other):  # type: ignore[override]
-        return self._binary(other, operator.ne)
-
-    __hash__ = object.__hash__
-
-    def __neg__(self):
-        return self._unary(operator.neg)
-
-    def __abs__(self):
-        return self._unary(abs)
-
     def __bool__(self) -> bool:
         return bool(self[0])
 
     def __float__(self) -> float:
         return float(self[0])
+
+    __hash__ = object.__hash__
 
 
 class DateTimeLine(Line):
@@ -290,24 +218,36 @@ class Lines:
     def _bind(self, index: int, value: Any) -> None:
         line = as_line(value)
         self._lines[index] = line
+        if index == 0:
+            self._owner._l0 = line
         bind = getattr(self._owner, "_line_bound", None)
         if bind is not None:
             bind(index, line)
 
 
 class LineSeries:
-    """A series with named lines; behaves as its first line for indexing and operators."""
+    """A series with named lines; behaves as its first line for indexing and operators.
+
+    ``_l0`` is the first line, kept in an attribute because the per-bar path reads it.
+    """
 
     lines: Lines
+    _l0: Line
 
     def __getitem__(self, ago: int) -> float:
-        return self.lines[0][ago]
+        line = self._l0
+        if ago > 0:
+            raise IndexError(f"line {line.name!r}: [{ago}] looks into the future")
+        index = line.clock.idx + ago
+        if index < 0:
+            raise IndexError(f"line {line.name!r}: [{ago}] is before the first bar")
+        return line.array[index]
 
     def __setitem__(self, ago: int, value: float) -> None:
-        self.lines[0][ago] = value
+        self._l0[ago] = value
 
     def __len__(self) -> int:
-        return len(self.lines[0])
+        return self._l0.clock.idx + 1
 
     @property
     def line(self) -> Line:
@@ -332,28 +272,96 @@ class LineSeries:
         return self.lines[0](ago)
 
     def __bool__(self) -> bool:
-        return bool(self.lines[0][0])
+        return bool(self[0])
 
     def __float__(self) -> float:
-        return float(self.lines[0][0])
+        return float(self[0])
 
     __hash__ = object.__hash__
 
 
-def _forward(name: str) -> Callable:
-    def method(self, *args):
-        return getattr(self.lines[0], name)(*args)
-
-    method.__name__ = name
-    return method
+_LINE_LIKE = (Line, LineSeries)
 
 
-for _name in (
-    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
-    "__rtruediv__", "__pow__", "__rpow__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__",
-    "__ne__", "__neg__", "__abs__",
-):
-    setattr(LineSeries, _name, _forward(_name))
+def _now(obj: Any) -> Any:
+    """The current value of a line or series; anything else as it is."""
+    if isinstance(obj, Line):
+        return obj.array[obj.clock.idx]
+    if isinstance(obj, LineSeries):
+        line = obj._l0
+        return line.array[line.clock.idx]
+    return obj
+
+
+def _declare_binary(self: Any, other: Any, fn: Callable, reverse: bool) -> Any:
+    from cracktrader.indicators.ops import binary
+
+    mine, theirs = as_line(self), _operand(other)
+    return binary(theirs, mine, fn) if reverse else binary(mine, theirs, fn)
+
+
+def _binary_methods(fn: Callable, reverse: bool) -> tuple[Callable, Callable]:
+    """The operator for a ``Line`` and for a ``LineSeries`` (two stages, see the module
+    docstring); written out so the run-time path is one call."""
+
+    def line_method(self: Line, other: Any) -> Any:
+        if STAGE.building:
+            return _declare_binary(self, other, fn, reverse)
+        mine = self.array[self.clock.idx]
+        if isinstance(other, _LINE_LIKE):
+            other = _now(other)
+        return fn(other, mine) if reverse else fn(mine, other)
+
+    def series_method(self: LineSeries, other: Any) -> Any:
+        if STAGE.building:
+            return _declare_binary(self, other, fn, reverse)
+        line = self._l0
+        mine = line.array[line.clock.idx]
+        if isinstance(other, _LINE_LIKE):
+            other = _now(other)
+        return fn(other, mine) if reverse else fn(mine, other)
+
+    return line_method, series_method
+
+
+def _unary_methods(fn: Callable) -> tuple[Callable, Callable]:
+    def line_method(self: Line) -> Any:
+        if STAGE.building:
+            from cracktrader.indicators.ops import UnaryOp
+
+            return UnaryOp(self, fn=fn)
+        return fn(self.array[self.clock.idx])
+
+    def series_method(self: LineSeries) -> Any:
+        return line_method(self._l0)
+
+    return line_method, series_method
+
+
+def _rpow(a: float, b: float) -> float:
+    return pow(a, b)
+
+
+_BINARY = {
+    "__add__": (operator.add, False), "__radd__": (operator.add, True),
+    "__sub__": (operator.sub, False), "__rsub__": (operator.sub, True),
+    "__mul__": (operator.mul, False), "__rmul__": (operator.mul, True),
+    "__truediv__": (operator.truediv, False), "__rtruediv__": (operator.truediv, True),
+    "__pow__": (pow, False), "__rpow__": (_rpow, True),
+    "__lt__": (operator.lt, False), "__le__": (operator.le, False),
+    "__gt__": (operator.gt, False), "__ge__": (operator.ge, False),
+    "__eq__": (operator.eq, False), "__ne__": (operator.ne, False),
+}
+for _name, (_fn, _reverse) in _BINARY.items():
+    _for_line, _for_series = _binary_methods(_fn, _reverse)
+    _for_line.__name__ = _for_series.__name__ = _name
+    setattr(Line, _name, _for_line)
+    setattr(LineSeries, _name, _for_series)
+for _name, _fn in (("__neg__", operator.neg), ("__abs__", abs)):
+    _for_line, _for_series = _unary_methods(_fn)
+    _for_line.__name__ = _for_series.__name__ = _name
+    setattr(Line, _name, _for_line)
+    setattr(LineSeries, _name, _for_series)
 
 
 def nan_array(length: int) -> array:

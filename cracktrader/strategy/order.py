@@ -10,7 +10,6 @@ the status it had when it was notified.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 
@@ -73,7 +72,8 @@ class OrderData:
 
     def clone(self) -> OrderData:
         """A copy whose later changes do not affect this one."""
-        other = copy.copy(self)
+        other = object.__new__(OrderData)
+        other.__dict__.update(self.__dict__)
         other.exbits = list(self.exbits)
         return other
 
@@ -157,7 +157,8 @@ class Order:
 
     def clone(self) -> Order:
         """A snapshot (what notifications carry)."""
-        other = copy.copy(self)
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
         other.executed = self.executed.clone()
         other.info = dict(self.info)
         return other

@@ -9,7 +9,6 @@ apart): ``pnl`` excludes commission, ``pnlcomm`` includes it.
 
 from __future__ import annotations
 
-import copy
 import itertools
 from typing import Any
 
@@ -86,7 +85,8 @@ class Trade:
 
     def clone(self) -> Trade:
         """A snapshot (what notifications carry)."""
-        other = copy.copy(self)
+        other = object.__new__(Trade)
+        other.__dict__.update(self.__dict__)
         other._raw = RawPosition(*self._raw.save())
         other.history = list(self.history)
         return other
