@@ -255,7 +255,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
-def print_report(report: dict[str, Any], out=sys.stdout) -> None:
+def print_report(report: dict[str, Any], out=None) -> None:
+    out = out or sys.stdout
     work = report["workload"]
     print(f"backtest benchmark: SMA({work['fast']})/SMA({work['slow']}) cross on {work['bars']} synthetic 1m bars "
           f"(seed {work['seed']}), {work['iterations']} timed runs each, rust build: {report['build_profile']}",

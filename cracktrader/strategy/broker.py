@@ -137,6 +137,7 @@ class Broker:
         self._open: dict[int, Order] = {}
         self._queues: tuple[list[Order], list[Order], list[Order]] = ([], [], [])
         self._has_notes = False
+        self._epoch = 0
         self._held: dict[int, list[Order]] = {}
         self._ref = 0
         self._trade_ref = 0
@@ -412,6 +413,12 @@ class Broker:
 
     def _set_status(self, order: Order, status: int, queue: int) -> None:
         order.status = status
+        # One order's notifications keep their causal order: a cancel right after the
+        # placement (same step) follows the placement's Accepted, not the Submitted.
+        epoch, last = getattr(order, "_noted", (-1, CALL))
+        if epoch == self._epoch and queue < last:
+            queue = last
+        order._noted = (self._epoch, queue)
         self._queues[queue].append(order.clone())
         self._has_notes = True
 
@@ -485,6 +492,7 @@ class Broker:
         calls, accepts, bars = self._queues
         self._queues = ([], [], [])
         self._has_notes = False
+        self._epoch += 1
         for queue in (calls, accepts, bars):
             for note in queue:
                 note.owner._orderspending.append(note)
