@@ -37,6 +37,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Indicator": ("cracktrader.indicators.base", "Indicator"),
     "Analyzer": ("cracktrader.analyzers.base", "Analyzer"),
     "Sizer": ("cracktrader.strategy.sizers", "Sizer"),
+    "BackendUnavailable": ("cracktrader.engine.errors", "BackendUnavailable"),
+    "CracktraderError": ("cracktrader.engine.errors", "CracktraderError"),
     "indicators": ("cracktrader.indicators", None),
     "ind": ("cracktrader.indicators", None),
     "analyzers": ("cracktrader.analyzers", None),

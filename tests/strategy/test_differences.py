@@ -189,3 +189,20 @@ def test_order_refs_start_at_one_each_run():
     for _ in range(2):
         run_ct(Probe, _bars([1.0] * 3))
     assert refs == [1, 1]
+
+
+def test_cancelling_a_waiting_bracket_child_cancels_the_bracket(bt):
+    """D-405: same outcome as Backtrader (all three cancelled), another notification order."""
+
+    def place(s, fw):
+        s.bracket = s.buy_bracket(size=1, price=5.0, stopprice=4.0, limitprice=6.0)
+
+    def cancel_child(s, fw):
+        s.cancel(s.bracket[1])
+
+    prices = _bars([10.0] * 5)
+    actions = {1: place, 2: cancel_child}
+    theirs, _ = run_backtrader(bt, _scripted(bt, actions), prices)
+    mine, _ = run_ct(_scripted(ct, actions), prices)
+    final = lambda log: sorted(e[1] for e in log if e[0] == 3)  # noqa: E731
+    assert final(theirs.log) == final(mine.log) == ["Canceled"] * 3

@@ -208,14 +208,27 @@ def test_unsupported_order_types_raise():
 
 
 def test_rust_backend_request_is_clear_when_unavailable(monkeypatch):
-    from support import rust_core_available
+    """Without the extension, asking for the rust core raises BackendUnavailable."""
+    import importlib
 
-    if rust_core_available():
-        pytest.skip("the rust core is available here; the unavailable path cannot be exercised")
-    cerebro = ct.Cerebro(engine_backend="rust")
-    cerebro.adddata(_feed(rows(1, 5), "X"))
-    cerebro.addstrategy(Recorder)
+    import cracktrader.backend as backend
     from cracktrader.engine.errors import BackendUnavailable
 
-    with pytest.raises(BackendUnavailable):
-        cerebro.run()
+    real_import = importlib.import_module
+
+    def refuse(name, *args):
+        if name == "cracktrader._native":
+            raise ImportError("simulated: not built")
+        return real_import(name, *args)
+
+    backend._reset_for_tests()
+    monkeypatch.setattr(backend.importlib, "import_module", refuse)
+    try:
+        cerebro = ct.Cerebro(engine_backend="rust")
+        cerebro.adddata(_feed(rows(1, 5), "X"))
+        cerebro.addstrategy(Recorder)
+        with pytest.raises(BackendUnavailable, match="pip install"):
+            cerebro.run()
+    finally:
+        monkeypatch.undo()
+        backend._reset_for_tests()

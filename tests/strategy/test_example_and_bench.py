@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import pathlib
 import subprocess
 import sys
@@ -37,6 +38,40 @@ def test_example_backends_agree(core_backend):
     assert other.returncode == 0, other.stderr
     strip = lambda text: [l for l in text.splitlines() if not l.startswith("starting value")]  # noqa: E731
     assert strip(other.stdout) == strip(python.stdout)
+
+
+def _without_rust(monkeypatch):
+    """Make this process behave as if the extension were not built."""
+    import cracktrader.backend as backend
+
+    backend._reset_for_tests()
+    monkeypatch.setattr(backend.importlib, "import_module", _refuse_native)
+    monkeypatch.setattr(backend, "_native_error", None)
+
+
+_REAL_IMPORT = importlib.import_module
+
+
+def _refuse_native(name, *args):
+    if name == "cracktrader._native":
+        raise ImportError("simulated: not built")
+    return _REAL_IMPORT(name, *args)
+
+
+def test_example_says_when_the_rust_core_is_missing(monkeypatch, capsys):
+    import cracktrader.backend as backend
+
+    _without_rust(monkeypatch)
+    sys.path.insert(0, str(EXAMPLE.parent))
+    try:
+        import sma_cross
+
+        assert sma_cross.main(["--bars", "100", "--backend", "rust"]) == 2
+    finally:
+        sys.path.remove(str(EXAMPLE.parent))
+        backend._reset_for_tests()
+    err = capsys.readouterr().err
+    assert "rust" in err and "pip install" in err
 
 
 def test_example_reads_a_csv(tmp_path):
