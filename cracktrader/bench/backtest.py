@@ -2,12 +2,13 @@
 
 Runs the SMA-cross strategy (``examples/sma_cross.py``'s logic) on seeded synthetic
 1-minute bars with the python core and the rust core in one process, and with
-Backtrader (if installed) on the first ``--bt-bars`` bars of the same data. Each timed
-run is the whole backtest: generating and validating the bars, computing the
-indicators, the bar loop, the orders. Reported per engine: bars/s (median and best of
+Backtrader (if installed) on the first ``--bt-bars`` bars of the same data. The bars are
+generated once, as columns in memory; each timed run is then the whole backtest:
+loading and validating the bars, computing the indicators, the bar loop, the orders.
+Reported per engine: bars/s (median and best of
 ``--iterations`` timed runs), and the peak resident memory of a fresh process running
-one backtest (``resource.ru_maxrss``, which also sees the Rust core's allocations) next
-to the same process's footprint before the run.
+one backtest (``VmHWM``, which also sees the Rust core's allocations) next to the same
+process's footprint before the run.
 
 It refuses to report figures when the cores disagree: the run results
 (``RunResult.comparable()``: intent stream hash, state hash, orders, fills, trades,
@@ -81,33 +82,48 @@ def sma_cross_class(fw: Any) -> type:
     return SmaCross
 
 
-def _rows(seed: int, bars: int):
+def make_columns(seed: int, bars: int) -> dict[str, Any]:
+    """The benchmark's bars as columns (``array`` of int times and float values)."""
+    from array import array
+
     from cracktrader.feeds.synthetic import synthetic_rows
 
-    return synthetic_rows(seed, bars, start=START_MS, step_ms=STEP_MS)
+    names = ("datetime", "open", "high", "low", "close", "volume", "openinterest")
+    columns = {name: array("q" if name == "datetime" else "d") for name in names}
+    appends = [columns[name].append for name in names]
+    for row in synthetic_rows(seed, bars, start=START_MS, step_ms=STEP_MS):
+        for append, value in zip(appends, row):
+            append(value)
+    return columns
 
 
-def run_cracktrader(backend: str, bars: int, seed: int, fast: int, slow: int):
+def _head(columns: dict[str, Any], bars: int) -> dict[str, Any]:
+    return {name: column[:bars] for name, column in columns.items()}
+
+
+def run_cracktrader(backend: str, columns: dict[str, Any], fast: int, slow: int):
     """One backtest on a fresh Cerebro; returns the RunResult."""
     import cracktrader as ct
 
     cerebro = ct.Cerebro(engine_backend=backend)
-    cerebro.adddata(ct.feeds.InMemoryData(dataname=_rows(seed, bars), timeframe=ct.TimeFrame.Minutes))
+    cerebro.adddata(ct.feeds.InMemoryData(dataname=columns, timeframe=ct.TimeFrame.Minutes))
     cerebro.addstrategy(sma_cross_class(ct), fast=fast, slow=slow)
     cerebro.run()
     return cerebro.run_result
 
 
-def run_backtrader(bars: int, seed: int, fast: int, slow: int):
+def run_backtrader(columns: dict[str, Any], fast: int, slow: int):
     """The same backtest in Backtrader; returns (final value, closed trades)."""
     import backtrader as bt
 
     from cracktrader.strategy.lines import ms_to_datetime
 
-    class RowFeed(bt.feed.DataBase):
+    names = ("datetime", "open", "high", "low", "close", "volume", "openinterest")
+
+    class ColumnFeed(bt.feed.DataBase):
         def start(self):
             super().start()
-            self._source = _rows(seed, bars)
+            self._source = zip(*(columns[name] for name in names))
 
         def _load(self):
             row = next(self._source, None)
@@ -128,7 +144,7 @@ def run_backtrader(bars: int, seed: int, fast: int, slow: int):
                 closed.append((trade.pnl, trade.pnlcomm))
 
     cerebro = bt.Cerebro(stdstats=False)
-    cerebro.adddata(RowFeed(timeframe=bt.TimeFrame.Minutes, compression=1))
+    cerebro.adddata(ColumnFeed(timeframe=bt.TimeFrame.Minutes, compression=1))
     cerebro.addstrategy(Recording, fast=fast, slow=slow)
     cerebro.run()
     return cerebro.broker.getvalue(), closed
@@ -136,7 +152,7 @@ def run_backtrader(bars: int, seed: int, fast: int, slow: int):
 
 # ----------------------------------------------------------------------- memory
 _CHILD = r"""
-import json, resource, sys
+import json, sys
 from cracktrader.bench import backtest as b
 engine, bars, seed, fast, slow = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 if engine == "backtrader":
@@ -145,18 +161,40 @@ else:
     import cracktrader.strategy, cracktrader.indicators, cracktrader.feeds.memory
     from cracktrader.engine import build_core
     build_core(backend=engine)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+columns = b.make_columns(seed, bars)
+before = b.peak_rss_kib()
 if engine == "backtrader":
-    b.run_backtrader(bars, seed, fast, slow)
+    b.run_backtrader(columns, fast, slow)
 else:
-    b.run_cracktrader(engine, bars, seed, fast, slow)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"before_kib": before, "peak_kib": after}))
+    b.run_cracktrader(engine, columns, fast, slow)
+print(json.dumps({"before_kib": before, "peak_kib": b.peak_rss_kib()}))
 """
 
 
+def peak_rss_kib() -> int:
+    """This process's peak resident memory in KiB.
+
+    Linux: ``VmHWM`` of ``/proc/self/status``, which starts afresh in a new program;
+    ``ru_maxrss`` would carry the parent's peak across fork and exec. Elsewhere:
+    ``ru_maxrss`` (KiB on Linux and BSD, bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak
+
+
 def peak_memory(engine: str, bars: int, seed: int, fast: int, slow: int) -> dict[str, float]:
-    """Peak RSS (MiB) of a fresh process running one backtest, and its RSS before."""
+    """Peak resident memory (MiB) of a fresh process running one backtest, and its
+    footprint before the run (imports and the generated bars, the same for every
+    engine)."""
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, engine, str(bars), str(seed), str(fast), str(slow)],
         check=True, capture_output=True, text=True,
@@ -208,8 +246,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     reference = None
     disagreements: list[str] = []
+    columns = make_columns(args.seed, args.bars)
     for backend in backends:
-        result = run_cracktrader(backend, args.bars, args.seed, args.fast, args.slow)
+        result = run_cracktrader(backend, columns, args.fast, args.slow)
         comparable = result.comparable()
         if reference is None:
             reference = (backend, comparable, result)
@@ -217,7 +256,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             differing = sorted(key for key in comparable if comparable[key] != reference[1][key])
             disagreements.append(f"{backend} vs {reference[0]}: {', '.join(differing)}")
         timing = measure(
-            lambda _: run_cracktrader(backend, args.bars, args.seed, args.fast, args.slow),
+            lambda _: run_cracktrader(backend, columns, args.fast, args.slow),
             lambda: None, warmup=args.warmup, iterations=args.iterations,
         )
         figures = {"bars_per_s": args.bars / timing.median, "best_bars_per_s": args.bars / timing.min,
@@ -228,15 +267,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         report["engines"][backend] = figures
     if args.backtrader == "auto" and _backtrader_available():
         bt_bars = min(args.bt_bars, args.bars)
-        value, closed = run_backtrader(bt_bars, args.seed, args.fast, args.slow)
-        mine = run_cracktrader(backends[0], bt_bars, args.seed, args.fast, args.slow)
+        head = _head(columns, bt_bars)
+        value, closed = run_backtrader(head, args.fast, args.slow)
+        mine = run_cracktrader(backends[0], head, args.fast, args.slow)
         same = len(closed) == len(mine.trades) and abs(value - float(mine.final_value)) <= 1e-6 and all(
             abs(pnl - float(trade["pnl"])) <= 1e-6 for (pnl, _), trade in zip(closed, mine.trades)
         )
         if not same:
             disagreements.append(f"backtrader: {len(closed)} trades, value {value} vs cracktrader "
                                  f"{len(mine.trades)} trades, value {mine.final_value}")
-        timing = measure(lambda _: run_backtrader(bt_bars, args.seed, args.fast, args.slow), lambda: None,
+        timing = measure(lambda _: run_backtrader(head, args.fast, args.slow), lambda: None,
                          warmup=args.warmup, iterations=args.iterations)
         figures = {"bars": bt_bars, "bars_per_s": bt_bars / timing.median, "best_bars_per_s": bt_bars / timing.min,
                    "seconds": timing.median, "trades": len(closed), "final_value": value}

@@ -22,7 +22,43 @@ _FIELDS = ("open", "high", "low", "close", "volume", "openinterest")
 
 
 class InMemoryData(DataFeed):
-    """Rows or columns held in memory (see the module docstring)."""
+    """Rows or columns held in memory (see the module docstring).
+
+    Preloading tries the column-wise path first (``DataFeed.load_columns``): clean data
+    given as columns, or as a list of rows, is checked and stored without a Python step
+    per row.
+    """
+
+    def _columns(self) -> tuple | None:
+        data = self.p.dataname
+        if isinstance(data, dict):
+            times = data.get("datetime")
+            if times is None:
+                return None
+            count = len(times)
+            columns = [data.get(name) for name in _FIELDS]
+            if any(column is None for column in columns[:4]):
+                return None
+            return (times, *[column if column is not None else [0.0] * count for column in columns])
+        if isinstance(data, (list, tuple)) and data:
+            width = len(data[0])
+            if width not in (6, 7) or any(len(row) != width for row in data):
+                return None
+            columns = list(zip(*data))
+            if width == 6:
+                columns.append([0.0] * len(data))
+            return tuple(columns)
+        return None
+
+    def preload(self) -> None:
+        if self.preloaded:
+            return
+        columns = self._columns()
+        if columns is not None and self.load_columns(columns):
+            self.preloaded = True
+            self._exhausted = True
+            return
+        super().preload()
 
     def _rows(self) -> Iterator[Row]:
         data = self.p.dataname

@@ -35,7 +35,7 @@ from typing import Any
 
 from cracktrader.engine.accounting import apply_fill_to_position
 from cracktrader.engine.numbers import SCALE, div_half_even, format_decimal, parse_decimal
-from cracktrader.strategy.lines import datetime_to_ms, ms_to_datetime
+from cracktrader.strategy.lines import datetime_to_ms
 from cracktrader.strategy.order import BuyOrder, ExecutionBit, Order, SellOrder
 from cracktrader.strategy.position import Position, to_number
 from cracktrader.strategy.trade import Trade
@@ -551,11 +551,6 @@ def _status(previous: str | None, to: str, reason: str | None, filled_now: bool)
     if to == "rejected":
         return Order.Margin if reason == "insufficient_cash" else Order.Rejected
     return None
-
-
-def describe_time(ms: int) -> str:
-    """Epoch ms as ISO text (for reports)."""
-    return ms_to_datetime(ms).isoformat()
 
 
 BackBroker = Broker

@@ -13,9 +13,10 @@ one counter of ``seq_id`` that events and intents share. Per step it
 
 The per-bar Python path is one core call and one strategy call: indicators were
 computed before the run (``runonce=True``, whole series at once), and nothing is
-allocated per bar besides the event itself. Bar prices travel as the shortest decimal
-text of the feed's floats (``repr``): exactly the decimal the core would read from the
-float itself (DESIGN.md section 4), but cheaper for the python core to parse.
+allocated per bar besides the event itself. Bar prices travel to the python core as the
+shortest decimal text of the feed's floats (``repr``), and to the rust core as the
+floats: the same decimals either way (DESIGN.md section 4), each the cheaper form for
+its core.
 
 The run result (``RunResult``) carries what must not depend on the backend: the
 SHA-256 of the intent stream (canonical JSON, one line per intent, seq_ids included),
@@ -169,6 +170,10 @@ class CracktraderEngine:
         self.runonce = runonce
         self.verify = verify
         self.session: CoreSession | None = None
+        # How bar prices travel (D-414): the shortest decimal text for the python core,
+        # which parses text faster than floats; the float itself for the rust core,
+        # which reads it through the same shortest decimal. Same decimals either way.
+        self._price_form = repr if self.backend == "python" else float
 
     # -------------------------------------------------------------------- run
     def run(self, datas: list[Any], strategies: list[tuple[Any, tuple, dict]], *, broker: Broker | None = None,
@@ -266,7 +271,7 @@ class CracktraderEngine:
             times = feed.datetime.array
             opens, highs, lows = feed.open.array, feed.high.array, feed.low.array
             closes, volumes = feed.close.array, feed.volume.array
-            text = repr
+            text = self._price_form
             for index in range(len(times)):
                 clock.idx = index
                 session.seq = seq = session.seq + 1
@@ -329,15 +334,16 @@ class CracktraderEngine:
 
     def _apply_bar(self, session: CoreSession, broker: Broker, data: Any) -> None:
         index = data.clock.idx
+        text = self._price_form
         session.seq = seq = session.seq + 1
         session.events += 1
         time = data.datetime.array[index]
         result = session.core.apply({
             "kind": "event", "seq_id": seq, "event_time": time, "ingest_time": time,
             "source": "market_data", "venue": self.venue, "instrument": data._instrument, "event_type": "bar",
-            "payload": {"open": repr(data.open.array[index]), "high": repr(data.high.array[index]),
-                        "low": repr(data.low.array[index]), "close": repr(data.close.array[index]),
-                        "volume": repr(data.volume.array[index]), "timeframe_ms": data.bar_ms()},
+            "payload": {"open": text(data.open.array[index]), "high": text(data.high.array[index]),
+                        "low": text(data.low.array[index]), "close": text(data.close.array[index]),
+                        "volume": text(data.volume.array[index]), "timeframe_ms": data.bar_ms()},
             "idempotency_key": None, "producer": 0,
         })
         if result["transitions"] or not result["accepted"]:

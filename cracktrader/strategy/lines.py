@@ -338,16 +338,12 @@ def _unary_methods(fn: Callable) -> tuple[Callable, Callable]:
     return line_method, series_method
 
 
-def _rpow(a: float, b: float) -> float:
-    return pow(a, b)
-
-
 _BINARY = {
     "__add__": (operator.add, False), "__radd__": (operator.add, True),
     "__sub__": (operator.sub, False), "__rsub__": (operator.sub, True),
     "__mul__": (operator.mul, False), "__rmul__": (operator.mul, True),
     "__truediv__": (operator.truediv, False), "__rtruediv__": (operator.truediv, True),
-    "__pow__": (pow, False), "__rpow__": (_rpow, True),
+    "__pow__": (pow, False), "__rpow__": (pow, True),
     "__lt__": (operator.lt, False), "__le__": (operator.le, False),
     "__gt__": (operator.gt, False), "__ge__": (operator.ge, False),
     "__eq__": (operator.eq, False), "__ne__": (operator.ne, False),

@@ -4,7 +4,6 @@ Cerebro wiring, and multi-feed equivalence with Backtrader."""
 from __future__ import annotations
 
 import pytest
-from bt_oracle import run_backtrader  # noqa: F401 - imported for symmetry with the oracle tests
 from support import first_difference, rows
 
 import cracktrader as ct

@@ -9,6 +9,8 @@ import pathlib
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import rows
 
 import cracktrader as ct
@@ -232,3 +234,31 @@ def test_feed_names_become_instruments():
     cerebro.addstrategy(Idle)
     with pytest.raises(ValueError, match="share the instrument id"):
         cerebro.run()
+
+
+def _arrays(feed):
+    feed.preload()
+    return [list(line.array) for line in (feed.datetime, feed.open, feed.high, feed.low, feed.close, feed.volume,
+                                          feed.openinterest)], feed.rejected
+
+
+def test_column_path_is_taken_for_clean_data_and_agrees_with_rows():
+    data = rows(6, 300)
+    bulk = ct.feeds.InMemoryData(dataname=data)
+    by_row = ct.feeds.InMemoryData(dataname=iter(data))
+    assert _arrays(bulk) == _arrays(by_row)
+    assert bulk._iter is None and by_row._iter is not None  # the column path never iterated rows
+
+
+_values = st.one_of(st.floats(min_value=0.01, max_value=1000.0), st.just(float("nan")), st.just(-1.0),
+                    st.just(float("inf")), st.integers(min_value=1, max_value=100))
+
+
+@settings(max_examples=150)
+@given(st.lists(st.tuples(st.integers(min_value=0, max_value=50), _values, _values, _values, _values, _values),
+                min_size=1, max_size=25))
+def test_column_and_row_paths_agree_on_any_rows(raw):
+    """Whatever the rows (bad values, repeated or decreasing times), the column path and
+    the row path store the same bars and record the same rejections."""
+    data = [(t * 1000, o, h, l, c, v, 0.0) for t, o, h, l, c, v in raw]
+    assert _arrays(ct.feeds.InMemoryData(dataname=data)) == _arrays(ct.feeds.InMemoryData(dataname=iter(data)))
