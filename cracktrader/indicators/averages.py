@@ -55,13 +55,23 @@ def window_sums(values, period: int) -> Iterable[float] | None:
     return map(operator.mul, sums, repeat(inverse))
 
 
-def rolling_fsum(values, period: int) -> list[float]:
-    """``[fsum(window) for each period-window of values]``, vectorised when possible."""
-    sums = window_sums(values, period)
-    if sums is not None:
-        return list(sums)
+def rolling_fsum(values, period: int, chunk: int = 1 << 16) -> array:
+    """``[fsum(window) for each period-window of values]``, vectorised when possible.
+
+    Works through ``chunk`` windows at a time, so the exact integers of the fast route
+    never hold more than one chunk in memory.
+    """
+    out = array("d")
+    count = len(values) - period + 1
     fsum = math.fsum
-    return [fsum(values[i - period + 1 : i + 1]) for i in range(period - 1, len(values))]
+    for first in range(0, max(count, 0), chunk):
+        last = min(first + chunk, count)  # windows first..last-1
+        segment = values[first : last + period - 1]
+        sums = window_sums(segment, period)
+        if sums is None:
+            sums = (fsum(segment[i : i + period]) for i in range(last - first))
+        out.extend(sums)
+    return out
 
 
 _SMALLEST_NORMAL = 2.0 ** -1022

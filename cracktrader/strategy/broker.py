@@ -143,7 +143,8 @@ class Broker:
         self._trade_ref = 0
         self._all_orders: list[Order] = []
         self.fills: list[dict[str, Any]] = []
-        self.closed_trades: list[Trade] = []
+        # closed trades as plain data (exact decimals), in closing order
+        self.closed_trades: list[dict[str, Any]] = []
 
     def _start(self, session: Any, datas: list[Any]) -> None:
         """Bind to a run: the engine's core session and the data feeds."""
@@ -464,25 +465,23 @@ class Broker:
     def _update_trades(self, order: Order, closed: int, opened: int, price: int, closed_comm: int,
                        opened_comm: int, bar: int, now: int) -> None:
         owner = order.owner
-        book = owner._trades.setdefault((order.data, order.tradeid), [])
+        key = (order.data, order.tradeid)
         pending = owner._tradespending
-        trade = book[-1] if book else None
+        trade = owner._trades.get(key)  # the current trade only: closed ones are summarised
         if trade is None:
-            trade = self._new_trade(order.data, order.tradeid)
-            book.append(trade)
+            trade = owner._trades[key] = self._new_trade(order.data, order.tradeid)
         if closed:
             trade.update(closed, price, closed_comm, bar, now)
             if trade.isclosed:
                 pending.append(trade.clone())
-                self.closed_trades.append(trade.clone())
+                self.closed_trades.append(trade_summary(trade))
         if opened:
             if trade.isclosed:
-                trade = self._new_trade(order.data, order.tradeid)
-                book.append(trade)
+                trade = owner._trades[key] = self._new_trade(order.data, order.tradeid)
             trade.update(opened, price, opened_comm, bar, now)
             if trade.isclosed:
                 pending.append(trade.clone())
-                self.closed_trades.append(trade.clone())
+                self.closed_trades.append(trade_summary(trade))
         if trade.justopened:
             pending.append(trade.clone())
 
@@ -532,6 +531,25 @@ class Broker:
                 "code": order.info.get("code"),
             })
         return out
+
+
+def trade_summary(trade: Trade) -> dict[str, Any]:
+    """A closed trade as plain data (exact PnL and commission as decimal strings)."""
+    return {
+        "ref": trade.ref,
+        "data": trade.data._instrument,
+        "tradeid": trade.tradeid,
+        "long": bool(trade.long),
+        "price": format_decimal(trade._price_raw),
+        "pnl": format_decimal(trade.pnl_raw),
+        "commission": format_decimal(trade.commission_raw),
+        "pnlcomm": format_decimal(trade.pnl_raw - trade.commission_raw),
+        "baropen": trade.baropen,
+        "barclose": trade.barclose,
+        "barlen": trade.barlen,
+        "dtopen": trade.dtopen,
+        "dtclose": trade.dtclose,
+    }
 
 
 def _status(previous: str | None, to: str, reason: str | None, filled_now: bool) -> int | None:

@@ -18,6 +18,11 @@ shortest decimal text of the feed's floats (``repr``), and to the rust core as t
 floats: the same decimals either way (DESIGN.md section 4), each the cheaper form for
 its core.
 
+With ``runonce=False`` the loop asks every feed for the time of its next bar
+(``peek()``) and ends when none has one; a live feed may block there until its next
+bar arrives. Strategies, indicators and analyzers are wired through module-level
+context while they are built, so one process runs one engine at a time.
+
 The run result (``RunResult``) carries what must not depend on the backend: the
 SHA-256 of the intent stream (canonical JSON, one line per intent, seq_ids included),
 the core's final state hash, final cash and value as exact decimals, every order,
@@ -133,24 +138,6 @@ class RunResult:
     def __repr__(self) -> str:
         return (f"<RunResult backend={self.backend} steps={self.steps} intents={self.intents} "
                 f"final_value={self.final_value} intent_hash={self.intent_hash[:12]}>")
-
-
-def _trade_summary(trade: Any) -> dict[str, Any]:
-    return {
-        "ref": trade.ref,
-        "data": trade.data._instrument,
-        "tradeid": trade.tradeid,
-        "long": bool(trade.long),
-        "price": format_decimal(trade._price_raw),
-        "pnl": format_decimal(trade.pnl_raw),
-        "commission": format_decimal(trade.commission_raw),
-        "pnlcomm": format_decimal(trade.pnl_raw - trade.commission_raw),
-        "baropen": trade.baropen,
-        "barclose": trade.barclose,
-        "barlen": trade.barlen,
-        "dtopen": trade.dtopen,
-        "dtclose": trade.dtclose,
-    }
 
 
 class CracktraderEngine:
@@ -386,7 +373,7 @@ class CracktraderEngine:
             final_value=format_decimal(value),
             orders=broker.order_summaries(),
             fills=list(broker.fills),
-            trades=[_trade_summary(trade) for trade in broker.closed_trades],
+            trades=list(broker.closed_trades),
             refused=list(session.refused),
             rejected_rows={data._instrument: list(data.rejected) for data in datas},
         )

@@ -32,6 +32,9 @@ class ExecutionBit:
 class OrderData:
     """The creation request (``order.created``) or the execution so far (``order.executed``)."""
 
+    __slots__ = ("dt", "size", "remsize", "price", "pricelimit", "plimit", "pclose", "value", "comm", "pnl",
+                 "margin", "psize", "pprice", "exbits")
+
     def __init__(self, dt: int | None = None, size: float = 0, price: float | None = 0.0,
                  pricelimit: float | None = None, remsize: float = 0, pclose: float = 0.0) -> None:
         self.dt = dt
@@ -73,7 +76,8 @@ class OrderData:
     def clone(self) -> OrderData:
         """A copy whose later changes do not affect this one."""
         other = object.__new__(OrderData)
-        other.__dict__.update(self.__dict__)
+        for name in OrderData.__slots__:
+            setattr(other, name, getattr(self, name))
         other.exbits = list(self.exbits)
         return other
 

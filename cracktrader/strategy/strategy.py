@@ -106,7 +106,7 @@ class Strategy(metaclass=MetaStrategy):
         self.analyzers = ItemCollection()
         self._orderspending: list[Order] = []
         self._tradespending: list[Any] = []
-        self._trades: dict[Any, list[Any]] = {}
+        self._trades: dict[Any, Any] = {}  # (data, tradeid) -> the current trade
         sizer = context.sizer
         self._sizer = FixedSize() if sizer is None else sizer[0](*sizer[1], **sizer[2])
         self._sizer.set(self, self.broker)

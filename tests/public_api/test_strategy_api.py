@@ -149,3 +149,16 @@ def test_import_cracktrader_stays_cheap():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[0] == ""
     assert out[1] == "True"
+
+
+def test_other_feed_parameters():
+    base = {"dataname", "name", "instrument", "timeframe", "compression", "timeframe_ms", "fromdate", "todate"}
+    synthetic = ct.feeds.SyntheticData.params._getpairs()
+    assert set(synthetic) == base | {"seed", "bars", "start", "start_price", "volatility", "drift", "reversion", "gap",
+                                     "wick", "decimals", "volume"}
+    assert ct.feeds.CCXTOHLCVData.params._getpairs().items() >= {
+        "ccxt_timeframe": "1m", "path": None, "payloads": None, "exchange": None, "allow_network": False,
+        "since": None, "limit": 500, "max_pages": None, "record_to": None}.items()
+    assert set(ct.feeds.PandasData.params._getpairs()) == base | {"datetime", "open", "high", "low", "close",
+                                                                 "volume", "openinterest"}
+    assert set(ct.feeds.InMemoryData.params._getpairs()) == base

@@ -79,3 +79,28 @@ def test_intent_hash_depends_on_the_intents():
     assert one.run_result.intent_hash == two.run_result.intent_hash
     assert one.run_result.state_hash == two.run_result.state_hash
     assert other.run_result.intent_hash != one.run_result.intent_hash
+
+
+@pytest.mark.parametrize(("sizer", "kwargs"), [("FixedSize", {"stake": 7}), ("PercentSizerInt", {"percents": 40}),
+                                               ("AllInSizerInt", {})])
+def test_sizers_match_backtrader(bt, sizer, kwargs):
+    """Orders sized by the sizer (no explicit size) match Backtrader's."""
+
+    def build(fw):
+        class Sized(STRATEGIES["sma_cross"](fw)):
+            def decide(self):
+                if not self.position:
+                    if self.cross[0] > 0:
+                        self.buy()
+                elif self.cross[0] < 0:
+                    self.close()
+
+        return Sized
+
+    data = rows(9, 1500)
+    theirs, their_cerebro = run_backtrader(bt, build(bt), data, commission=0.001,
+                                           sizer=(getattr(bt.sizers, sizer), kwargs))
+    mine, my_cerebro = run_ct(build(ct), data, commission=0.001, sizer=(getattr(ct.sizers, sizer), kwargs))
+    assert len(theirs.order_log) > 20
+    assert first_difference(theirs.order_log, mine.order_log) is None, first_difference(theirs.order_log, mine.order_log)
+    assert abs(their_cerebro.broker.getvalue() - my_cerebro.broker.getvalue()) <= 1e-6

@@ -179,7 +179,8 @@ def test_exact_window_sums_equal_fsum(values, period):
     """The vectorised SMA's window sums are exactly math.fsum of each window."""
     period = min(period, len(values))
     expected = [math.fsum(values[i - period + 1 : i + 1]) for i in range(period - 1, len(values))]
-    assert rolling_fsum(values, period) == expected
+    assert list(rolling_fsum(values, period)) == expected
+    assert list(rolling_fsum(values, period, chunk=3)) == expected  # chunk seams change nothing
     sums = window_sums(values, period)
     if all(v == 0 or 1e-9 <= abs(v) <= 1e15 for v in values):
         assert sums is not None  # the fast route covers every price-like magnitude
