@@ -57,6 +57,8 @@ def _raw(text: str) -> int:
 
 def _canonical(value: Any) -> str:
     """A number as the core's canonical decimal string (so intents carry no float)."""
+    if type(value) is int and abs(value) < 10**29:
+        return str(value)  # an int's digits are already canonical
     return format_decimal(parse_decimal(value))
 
 
@@ -169,8 +171,9 @@ class Broker:
         """Cash plus the market value (size x close) of the positions of ``datas``
         (all by default); with ``datas`` given, only their positions' value."""
         position_value = 0.0
+        wanted = None if datas is None else {id(data) for data in datas}  # identity: feeds overload ==
         for data, position in self._positions.items():
-            if datas is not None and data not in datas:
+            if wanted is not None and id(data) not in wanted:
                 continue
             size = position.size
             if size:
@@ -323,7 +326,7 @@ class Broker:
             "strategy_id": getattr(order.owner, "_strategy_id", "strategy"),
         }
         self._orders[order.order_id] = order
-        order._filled_raw = 0
+        order._filled_text = "0"
         result = self._session.apply_intent("place_order", payload)
         if not result["accepted"]:
             code = result["code"]
@@ -392,13 +395,13 @@ class Broker:
             order = orders[transition["order_id"]]
             to = transition["to"]
             order.core_state = to
-            filled_raw = _raw(transition["filled_qty"])
-            filled_now = filled_raw != order._filled_raw
+            # canonical decimal strings are equal exactly when the values are
+            filled_now = transition["filled_qty"] != order._filled_text
             if filled_now:
                 fill = fills[fill_index]
                 fill_index += 1
                 self._on_fill(order, fill, transition)
-                order._filled_raw = filled_raw
+                order._filled_text = transition["filled_qty"]
             status = _status(transition["from"], to, transition["reason"], filled_now)
             if status is not None:
                 if transition["reason"] is not None:
@@ -526,7 +529,7 @@ class Broker:
                 "size": _canonical(abs(order.size)),
                 "price": None if order.price is None else _canonical(order.price),
                 "status": order.getstatusname(),
-                "filled": format_decimal(getattr(order, "_filled_raw", 0)),
+                "filled": getattr(order, "_filled_text", "0"),
                 "fills": len(executed.exbits),
                 "code": order.info.get("code"),
             })

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from cracktrader.strategy.lines import ms_to_datetime
 
-BACKTRADER_VERSION = "1.9.78.123"
-
 
 def run_backtrader(bt, strategy_cls, rows, *, cash=10000.0, commission=0.0, timeframe=None, analyzers=(),
                    sizer=None, **params):

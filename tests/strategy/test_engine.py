@@ -231,3 +231,25 @@ def test_rust_backend_request_is_clear_when_unavailable(monkeypatch):
     finally:
         monkeypatch.undo()
         backend._reset_for_tests()
+
+
+def test_value_of_given_datas_uses_identity():
+    """Feeds compare by value at run time (data == other compares closes), so the broker
+    must pick feeds by identity: two feeds with equal closes are still two positions."""
+    flat = [(i * 60_000, 10.0, 10.0, 10.0, 10.0, 1.0, 0.0) for i in range(4)]
+    seen = []
+
+    class Probe(ct.Strategy):
+        def next(self):
+            if len(self) == 1:
+                self.buy(data=self.data0, size=2)
+            if len(self) == 3:
+                seen.append(self.broker.getvalue(datas=[self.data1]))
+                seen.append(self.broker.getvalue(datas=[self.data0]))
+
+    cerebro = ct.Cerebro()
+    cerebro.adddata(_feed(list(flat), "A"))
+    cerebro.adddata(_feed(list(flat), "B"))
+    cerebro.addstrategy(Probe)
+    cerebro.run()
+    assert seen == [0.0, 20.0]
