@@ -15,10 +15,15 @@ Rust backend in ``cracktrader._native``), identical byte for byte in canonical J
 ``bridge(feed_backend)`` returns the callables of one backend;
 ``build_trade_aggregator(timeframe_ms, feed_backend=...)`` builds an aggregator.
 See docs/feeds.md.
+
+Data feeds for strategies (``ct.feeds``, Backtrader style) live here too and are
+imported lazily: ``GenericCSVData``, ``InMemoryData``, ``PandasData``,
+``SyntheticData``, ``CCXTOHLCVData`` and their base ``DataFeed`` (docs/strategies.md).
 """
 
 from __future__ import annotations
 
+import importlib
 from types import SimpleNamespace
 from typing import Any
 
@@ -103,6 +108,32 @@ def build_trade_aggregator(timeframe_ms: int, feed_backend: str | None = None) -
     return bridge(feed_backend).TradeAggregator(timeframe_ms)
 
 
+# Strategy data feeds, imported on first use so the accelerators stay cheap to import.
+_LAZY = {
+    "DataFeed": "cracktrader.feeds.datafeed",
+    "DataBase": "cracktrader.feeds.datafeed",
+    "GenericCSVData": "cracktrader.feeds.csvdata",
+    "InMemoryData": "cracktrader.feeds.memory",
+    "PandasData": "cracktrader.feeds.memory",
+    "SyntheticData": "cracktrader.feeds.synthetic",
+    "CCXTOHLCVData": "cracktrader.feeds.ccxtdata",
+}
+_ALIASES = {"DataBase": "DataFeed"}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'cracktrader.feeds' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), _ALIASES.get(name, name))
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "CONTRACT",
     "FeedSelection",
@@ -111,4 +142,5 @@ __all__ = [
     "python_bridge",
     "rust_bridge",
     "select_feed_backend",
+    *sorted(_LAZY),
 ]
