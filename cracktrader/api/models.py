@@ -127,6 +127,17 @@ class RuntimeCreate(Closed):
         loader.parse(value)  # the same parser the loader uses
         return value
 
+    @field_validator("params", mode="before")
+    @classmethod
+    def _param_values(cls, value: Any) -> Any:
+        # Checked on the raw JSON values, before the union can coerce one (an int too
+        # big for 64 bits would otherwise come out as a float).
+        if isinstance(value, dict):
+            for name, item in value.items():
+                if isinstance(item, int) and not isinstance(item, bool) and not -INT64_MAX <= item <= INT64_MAX:
+                    raise ValueError(f"params.{name}: integers must fit in 64 bits")
+        return value
+
     @field_validator("symbols")
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:

@@ -2,7 +2,7 @@
 
 Kinds: ``divergence_report`` (schema ``divergence_report.json``, from the parity
 harness), ``parity_summary`` (``python -m parity.fuzz --json-out``: its
-``divergences`` are divergence reports), and the free-form ``replay``, ``recovery``
+``divergences`` are divergence reports, with the fuzzer's working fields added), and the free-form ``replay``, ``recovery``
 and ``evidence``. A document that claims a schema (or looks like one) must satisfy
 it; free-form kinds only need to be a JSON object (D-467).
 """
@@ -19,9 +19,14 @@ class InvalidReport(ValueError):
     """The document does not satisfy the schema of its kind."""
 
 
-def _divergence_errors(document: Any) -> str | None:
-    from cracktrader.engine.validation import problems
+def _divergence_errors(document: Any, *, extra_keys_allowed: bool = False) -> str | None:
+    from cracktrader.engine.validation import load_schema, problems
 
+    if extra_keys_allowed and isinstance(document, dict):
+        # `parity.fuzz --json-out` adds working fields to each divergence (the shrunk
+        # steps, the case index, ...): check the report's own fields, keep the rest.
+        known = load_schema("divergence_report")["properties"]
+        document = {key: value for key, value in document.items() if key in known}
     found = problems("divergence_report", document)
     if not found:
         return None
@@ -53,7 +58,7 @@ def check(kind: str, document: dict[str, Any]) -> None:
         if not isinstance(divergences, list):
             raise InvalidReport("a parity summary has a `divergences` list")
         for index, item in enumerate(divergences):
-            problem = _divergence_errors(item)
+            problem = _divergence_errors(item, extra_keys_allowed=True)
             if problem:
                 raise InvalidReport(f"divergences/{index} is not a valid divergence report: {problem}")
 

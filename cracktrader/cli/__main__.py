@@ -1,0 +1,7 @@
+"""``python -m cracktrader.cli`` (same as the ``cracktrader`` script)."""
+
+import sys
+
+from cracktrader.cli import main
+
+sys.exit(main())
