@@ -47,11 +47,12 @@ class _StreamSubscription(Subscription):
         self._last_id = start_id
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(10_000)
         self.lost = False
+        self._closing = False
         self._task = asyncio.create_task(self._pump(), name=f"redis-sub {topic}")
 
     async def _pump(self) -> None:
         client = self._bus.client
-        while True:
+        while not self._closing:
             try:
                 reply = await client.xread({self._topic: self._last_id}, count=500, block=BLOCK_MS)
             except asyncio.CancelledError:
@@ -70,12 +71,15 @@ class _StreamSubscription(Subscription):
                     self._offer(message)
 
     async def close(self) -> None:
-        if not self._task.done():
+        # Cancelling a blocked XREAD can leave redis-py waiting on its connection, so
+        # the pump is asked to stop and leaves after its current (bounded) XREAD.
+        self._closing = True
+        if self._task.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), BLOCK_MS / 1000 * 4)
+        except (asyncio.TimeoutError, Exception):
             self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
 
 
 class RedisStreamsBus(Bus):

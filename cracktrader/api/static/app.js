@@ -217,7 +217,7 @@ async function refreshViews() {
     posBody.replaceChildren(...positions.positions.map((p) =>
       el("tr", {}, el("td", {}, p.instrument), el("td", {}, p.size), el("td", {}, p.avg_price), el("td", {}, p.realized_pnl))));
     const ordBody = $("orders");
-    ordBody.replaceChildren(...orders.orders.slice(-50).reverse().map((o) =>
+    ordBody.replaceChildren(...orders.orders.slice(-20).reverse().map((o) =>
       el("tr", { dataset: { orderId: o.order_id, state: o.state } },
         el("td", { class: "mono" }, o.order_id), el("td", {}, o.side), el("td", {}, o.order_type), el("td", {}, o.qty),
         el("td", {}, o.state), el("td", {}, o.filled_qty), el("td", {}, o.avg_fill_price || ""))));
@@ -307,8 +307,17 @@ function jsonBlock(text, paths) {
   try { value = text == null ? null : JSON.parse(text); } catch (err) { value = text; }
   const block = el("pre", {});
   if (value === null) { block.append(el("div", { class: "json-line" }, "(no output: the backend raised)")); return block; }
-  for (const [line, pointer] of jsonLines(value, "", 0, null, [], true)) {
-    const differs = paths.some((p) => p !== "" && (pointer === p || pointer.startsWith(p + "/")));
+  const lines = jsonLines(value, "", 0, null, [], true);
+  // A differing path missing from this side (an element only the other side has) is
+  // shown on its nearest existing ancestor, e.g. the empty list it is missing from.
+  const present = new Set(lines.map(([, pointer]) => pointer));
+  const anchors = new Set(paths.map((p) => {
+    let q = p;
+    while (q !== "" && !present.has(q)) q = q.slice(0, q.lastIndexOf("/"));
+    return q;
+  }).filter((q) => q !== ""));
+  for (const [line, pointer] of lines) {
+    const differs = anchors.has(pointer) || paths.some((p) => p !== "" && (pointer === p || pointer.startsWith(p + "/")));
     block.append(el("div", { class: "json-line" + (differs ? " differs" : ""), dataset: { pointer } }, line));
   }
   return block;
