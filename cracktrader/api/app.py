@@ -11,11 +11,12 @@ import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from cracktrader.api import API_PREFIX, API_VERSION, errors, page
 from cracktrader.api.auth import load_tokens, prepare_storage
 from cracktrader.api.config import DaemonConfig
+from cracktrader.api.deps import no_unknown_query
 from cracktrader.api.middleware import DaemonMiddleware
 from cracktrader.api.routes import control, events, read_models, reports, runtimes, system
 from cracktrader.bus import InProcessBus, build_bus
@@ -83,7 +84,7 @@ def create_app(config: DaemonConfig) -> FastAPI:
     app.state.config = config
     errors.install(app)
     for module in (system, runtimes, events, control, read_models, reports):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router, prefix=API_PREFIX, dependencies=[Depends(no_unknown_query)])
     app.include_router(page.router)
     allowed = config.allowed_hosts
     app.add_middleware(

@@ -69,7 +69,7 @@ def envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
-def _clean(text: Any) -> str:
+def clean_text(text: Any) -> str:
     """Text safe to put in JSON (request echoes may hold lone surrogates)."""
     return str(text).encode("utf-8", "backslashreplace").decode("utf-8")[:500]
 
@@ -79,12 +79,24 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     # may hold anything (bytes, huge strings, lone surrogates).
     return [
         {
-            "loc": [item if isinstance(item, int) else _clean(item) for item in error.get("loc", ())],
-            "message": _clean(error.get("msg", "")),
-            "type": _clean(error.get("type", "")),
+            "loc": [item if isinstance(item, int) else clean_text(item) for item in error.get("loc", ())],
+            "message": clean_text(error.get("msg", "")),
+            "type": clean_text(error.get("type", "")),
         }
         for error in exc.errors()[:50]
     ]
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if match != Match.NONE and route_methods:
+            methods |= set(route_methods)
+    return sorted(methods)
 
 
 def error_response(status: int, code: str, message: str, details: Any = None,
@@ -105,10 +117,15 @@ def install(app: FastAPI) -> None:
                               _validation_details(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = STATUS_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal_error")
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
-        return error_response(exc.status_code, code, _clean(message), None, getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Starlette names only the first route that matched the path; a path served
+            # by several routes (GET and POST /runtimes) allows all of their methods.
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return error_response(exc.status_code, code, clean_text(message), None, headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

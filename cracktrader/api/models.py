@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator
 
 from cracktrader.engine import numbers
 from cracktrader.engine.errors import CracktraderError
@@ -20,6 +20,22 @@ from cracktrader.runtime.synthetic import TIMEFRAMES_MS
 from cracktrader.runtime.vocabulary import CONTROL_COMMANDS, FAMILIES, MODES, STATUSES
 
 INT64_MAX = 2**63 - 1
+# Integer parameters stay within what every JSON reader holds exactly (IEEE doubles).
+PARAM_INT_MAX = 2**53
+
+
+def _json_integer(value: Any) -> Any:
+    """JSON Schema's integer: an int, or a number with a zero fraction (``5.0``); never
+    a boolean or a numeric string (the models are strict otherwise)."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return value
+
+
+def json_int(ge: int, le: int) -> Any:
+    """An integer field in [ge, le] (constraints before the validator, so the schema
+    shows them as minimum/maximum)."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_json_integer)]
 
 
 def _unicode(text: str) -> str:
@@ -32,12 +48,44 @@ def _unicode(text: str) -> str:
     return text
 
 
-SafeText = Annotated[str, AfterValidator(_unicode)]
+# No C0/C1 control characters; the pattern says so in the schema, the validator also
+# refuses lone surrogates (which JSON can carry as escapes but UTF-8 cannot store).
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+SafeText = Annotated[str, Field(pattern=TEXT_PATTERN), AfterValidator(_unicode)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")]
 Symbol = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/:-]*$")]
 ParamName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 CommandId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
-DecimalText = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^-?[0-9]{1,20}(\.[0-9]{1,9})?$")]
+
+
+def _nonzero_fraction(digits: int) -> str:
+    """``digits`` or fewer fraction digits, at least one not 0 (no lookahead: the
+    pattern must mean the same to pydantic's Rust regex and to ECMA-262 clients)."""
+    return "(?:" + "|".join(f"0{{{i}}}[1-9][0-9]{{0,{digits - 1 - i}}}" for i in range(digits)) + ")"
+
+
+def _positive(integer_digits: int) -> str:
+    """A decimal in (0, 10^integer_digits) with at most 9 fraction digits."""
+    return (rf"^(?:0*[1-9][0-9]{{0,{integer_digits - 1}}}(?:\.[0-9]{{1,9}})?"
+            rf"|0+\.{_nonzero_fraction(9)})$")
+
+
+# Ranges are in the patterns themselves, so a value the schema admits is never refused
+# by a range check the schema does not show (schemathesis checks exactly this).
+CASH_PATTERN = _positive(13)         # (0, 10^13)
+PRICE_PATTERN = _positive(10)        # (0, 10^10)
+RATE_PATTERN = r"^0+(?:\.(?:[0-4][0-9]{0,8}|50{0,8}))?$"  # [0, 0.5]
+VOLATILITY_PATTERN = rf"^0+\.(?:[1-4][0-9]{{0,8}}|0{_nonzero_fraction(8)}|50{{0,8}})$"  # (0, 0.5]
+
+
+def _decimal_text(pattern: str, description: str) -> Any:
+    return Annotated[str, Field(min_length=1, max_length=40, pattern=pattern, description=description)]
+
+
+CashText = _decimal_text(CASH_PATTERN, "decimal string in (0, 10^13), at most 9 fraction digits")
+PriceText = _decimal_text(PRICE_PATTERN, "decimal string in (0, 10^10), at most 9 fraction digits")
+RateText = _decimal_text(RATE_PATTERN, "decimal string in [0, 0.5]")
+VolatilityText = _decimal_text(VOLATILITY_PATTERN, "decimal string in (0, 0.5]")
 StrategySpec = Annotated[
     str,
     Field(
@@ -58,7 +106,7 @@ def _finite(value: float) -> float:
 
 ParamValue = Union[
     StrictBool,
-    Annotated[StrictInt, Field(ge=-INT64_MAX, le=INT64_MAX)],
+    Annotated[StrictInt, Field(ge=-PARAM_INT_MAX, le=PARAM_INT_MAX)],
     Annotated[StrictFloat, AfterValidator(_finite)],
     Annotated[SafeText, Field(max_length=256)],
     None,
@@ -80,23 +128,27 @@ def _decimal(text: str, *, low: str | None, high: str | None, low_inclusive: boo
 
 
 class Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Request bodies: unknown keys refused, no coercion (``false`` is not ``0``, ``"5"``
+    is not ``5``): what is accepted is exactly what the schema says."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class SyntheticData(Closed):
     """Seeded synthetic bars (the only data source until the strategy layer's feeds)."""
 
     source: Literal["synthetic"] = "synthetic"
-    seed: int = Field(0, ge=0, le=2**31 - 1)
-    bars: int | None = Field(500, ge=1, le=10_000_000, description="null: unbounded (paper mode)")
-    start_price: DecimalText = "100"
-    volatility: DecimalText = "0.01"
-    start_time: int | None = Field(None, ge=0, le=2**53, description="ms; null: a fixed epoch (backtest) or now (paper)")
+    seed: json_int(0, 2**31 - 1) = 0
+    bars: json_int(1, 10_000_000) | None = Field(500, description="null: unbounded (paper mode)")
+    start_price: PriceText = "100"
+    volatility: VolatilityText = "0.01"
+    start_time: json_int(0, 2**53) | None = Field(
+        None, description="ms; null: a fixed epoch (backtest) or now (paper)")
 
     @field_validator("start_price")
     @classmethod
     def _price(cls, value: str) -> str:
-        return _decimal(value, low="0", high="1000000000", low_inclusive=False, what="start_price")
+        return _decimal(value, low="0", high=None, low_inclusive=False, what="start_price")
 
     @field_validator("volatility")
     @classmethod
@@ -109,16 +161,19 @@ class RuntimeCreate(Closed):
 
     strategy: StrategySpec
     strategy_id: Identifier | None = Field(None, description="default: the class name")
-    params: dict[ParamName, ParamValue] = Field(default_factory=dict, max_length=64)
-    symbols: list[Symbol] = Field(default_factory=lambda: ["BTC/USDT"], min_length=1, max_length=16)
+    params: dict[ParamName, ParamValue] = Field(default_factory=dict, max_length=64,
+                                                json_schema_extra={"additionalProperties": False})
+    symbols: list[Symbol] = Field(default_factory=lambda: ["BTC/USDT"], min_length=1, max_length=16,
+                                  json_schema_extra={"uniqueItems": True})
     timeframe: Timeframe = "1m"
     mode: Literal[MODES] = "backtest"  # type: ignore[valid-type]
     backend: Literal["python", "rust"] = "python"
-    initial_cash: DecimalText = "100000"
-    commission_rate: DecimalText = "0"
+    initial_cash: CashText = "100000"
+    commission_rate: RateText = "0"
     data: SyntheticData = Field(default_factory=SyntheticData)
-    pace_ms: int | None = Field(None, ge=0, le=60_000, description="wall-clock ms between bars; null: 0 in backtest, 1000 in paper")
-    mark_every: int = Field(1, ge=1, le=1_000_000, description="emit an equity mark every N bars")
+    pace_ms: json_int(0, 60_000) | None = Field(
+        None, description="wall-clock ms between bars; null: 0 in backtest, 1000 in paper")
+    mark_every: json_int(1, 1_000_000) = Field(1, description="an equity mark every N bars")
     label: Annotated[SafeText, Field(max_length=200)] | None = None
 
     @field_validator("strategy")
@@ -134,8 +189,8 @@ class RuntimeCreate(Closed):
         # big for 64 bits would otherwise come out as a float).
         if isinstance(value, dict):
             for name, item in value.items():
-                if isinstance(item, int) and not isinstance(item, bool) and not -INT64_MAX <= item <= INT64_MAX:
-                    raise ValueError(f"params.{name}: integers must fit in 64 bits")
+                if isinstance(item, int) and not isinstance(item, bool) and not -PARAM_INT_MAX <= item <= PARAM_INT_MAX:
+                    raise ValueError(f"params.{name}: integers must be within +-2^53")
         return value
 
     @field_validator("symbols")
@@ -148,7 +203,7 @@ class RuntimeCreate(Closed):
     @field_validator("initial_cash")
     @classmethod
     def _cash(cls, value: str) -> str:
-        return _decimal(value, low="0", high="1000000000000", low_inclusive=False, what="initial_cash")
+        return _decimal(value, low="0", high=None, low_inclusive=False, what="initial_cash")
 
     @field_validator("commission_rate")
     @classmethod
