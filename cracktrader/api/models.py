@@ -16,7 +16,6 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from cracktrader.engine import numbers
 from cracktrader.engine.errors import CracktraderError
 from cracktrader.runtime import loader
-from cracktrader.runtime.synthetic import TIMEFRAMES_MS
 from cracktrader.runtime.vocabulary import CONTROL_COMMANDS, FAMILIES, MODES, STATUSES
 
 INT64_MAX = 2**63 - 1
@@ -32,10 +31,13 @@ def _json_integer(value: Any) -> Any:
     return value
 
 
-def json_int(ge: int, le: int) -> Any:
-    """An integer field in [ge, le] (constraints before the validator, so the schema
-    shows them as minimum/maximum)."""
-    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_json_integer)]
+# Integer fields: bounds first, then the validator (so the schema shows them as
+# minimum/maximum).
+Seed = Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_json_integer)]
+BarCount = Annotated[int, Field(ge=1, le=10_000_000), BeforeValidator(_json_integer)]
+EpochMs = Annotated[int, Field(ge=0, le=2**53), BeforeValidator(_json_integer)]
+PaceMs = Annotated[int, Field(ge=0, le=60_000), BeforeValidator(_json_integer)]
+MarkEvery = Annotated[int, Field(ge=1, le=1_000_000), BeforeValidator(_json_integer)]
 
 
 def _unicode(text: str) -> str:
@@ -78,14 +80,14 @@ RATE_PATTERN = r"^0+(?:\.(?:[0-4][0-9]{0,8}|50{0,8}))?$"  # [0, 0.5]
 VOLATILITY_PATTERN = rf"^0+\.(?:[1-4][0-9]{{0,8}}|0{_nonzero_fraction(8)}|50{{0,8}})$"  # (0, 0.5]
 
 
-def _decimal_text(pattern: str, description: str) -> Any:
-    return Annotated[str, Field(min_length=1, max_length=40, pattern=pattern, description=description)]
-
-
-CashText = _decimal_text(CASH_PATTERN, "decimal string in (0, 10^13), at most 9 fraction digits")
-PriceText = _decimal_text(PRICE_PATTERN, "decimal string in (0, 10^10), at most 9 fraction digits")
-RateText = _decimal_text(RATE_PATTERN, "decimal string in [0, 0.5]")
-VolatilityText = _decimal_text(VOLATILITY_PATTERN, "decimal string in (0, 0.5]")
+CashText = Annotated[str, Field(min_length=1, max_length=40, pattern=CASH_PATTERN,
+                                 description="decimal string in (0, 10^13), at most 9 fraction digits")]
+PriceText = Annotated[str, Field(min_length=1, max_length=40, pattern=PRICE_PATTERN,
+                                  description="decimal string in (0, 10^10), at most 9 fraction digits")]
+RateText = Annotated[str, Field(min_length=1, max_length=40, pattern=RATE_PATTERN,
+                                 description="decimal string in [0, 0.5]")]
+VolatilityText = Annotated[str, Field(min_length=1, max_length=40, pattern=VOLATILITY_PATTERN,
+                                       description="decimal string in (0, 0.5]")]
 StrategySpec = Annotated[
     str,
     Field(
@@ -95,7 +97,8 @@ StrategySpec = Annotated[
         examples=["demo:SmaCross"],
     ),
 ]
-Timeframe = Literal[tuple(TIMEFRAMES_MS)]  # type: ignore[valid-type]
+# The keys of cracktrader.runtime.synthetic.TIMEFRAMES_MS (a test keeps them equal).
+Timeframe = Literal["1m", "5m", "15m", "1h", "4h", "1d"]
 
 
 def _finite(value: float) -> float:
@@ -138,11 +141,11 @@ class SyntheticData(Closed):
     """Seeded synthetic bars (the only data source until the strategy layer's feeds)."""
 
     source: Literal["synthetic"] = "synthetic"
-    seed: json_int(0, 2**31 - 1) = 0
-    bars: json_int(1, 10_000_000) | None = Field(500, description="null: unbounded (paper mode)")
+    seed: Seed = 0
+    bars: BarCount | None = Field(500, description="null: unbounded (paper mode)")
     start_price: PriceText = "100"
     volatility: VolatilityText = "0.01"
-    start_time: json_int(0, 2**53) | None = Field(
+    start_time: EpochMs | None = Field(
         None, description="ms; null: a fixed epoch (backtest) or now (paper)")
 
     @field_validator("start_price")
@@ -170,10 +173,10 @@ class RuntimeCreate(Closed):
     backend: Literal["python", "rust"] = "python"
     initial_cash: CashText = "100000"
     commission_rate: RateText = "0"
-    data: SyntheticData = Field(default_factory=SyntheticData)
-    pace_ms: json_int(0, 60_000) | None = Field(
+    data: SyntheticData = Field(default_factory=lambda: SyntheticData())
+    pace_ms: PaceMs | None = Field(
         None, description="wall-clock ms between bars; null: 0 in backtest, 1000 in paper")
-    mark_every: json_int(1, 1_000_000) = Field(1, description="an equity mark every N bars")
+    mark_every: MarkEvery = Field(1, description="an equity mark every N bars")
     label: Annotated[SafeText, Field(max_length=200)] | None = None
 
     @field_validator("strategy")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from cracktrader.bus.base import Bus, BusError, Subscription
@@ -34,7 +34,7 @@ def _stream_id(message: dict[str, Any]) -> str:
 
 def _redacted(url: str) -> str:
     parts = urlsplit(url)
-    netloc = parts.hostname or ""
+    netloc: str = parts.hostname or ""
     if parts.port:
         netloc += f":{parts.port}"
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
@@ -61,7 +61,7 @@ class _StreamSubscription(Subscription):
                 log.warning("redis subscription %s: %s", self._topic, exc)
                 await asyncio.sleep(0.2)
                 continue
-            for _stream, entries in reply or ():
+            for _stream, entries in cast(list[Any], reply or []):
                 for entry_id, fields in entries:
                     self._last_id = entry_id
                     try:
@@ -135,7 +135,7 @@ class RedisStreamsBus(Bus):
             # Resolve "now" once, so nothing published between this call and the first
             # XREAD is missed (XREAD's "$" would be re-resolved at every call).
             last = await self.client.xrevrange(topic, count=1)
-            start = last[0][0] if last else "0-0"
+            start = str(last[0][0]) if last else "0-0"
         return _StreamSubscription(self, topic, start)
 
     def describe(self) -> dict[str, Any]:

@@ -202,19 +202,16 @@ class RuntimeHost:
                 buffer += chunk
                 lines = buffer.split(b"\n")
                 buffer = lines.pop()
-                batch: list[dict[str, Any]] = []
-                for line in lines:
-                    if skipping:  # the rest of an over-long line
-                        skipping = False
-                        continue
-                    if line.strip():
-                        batch.append(self._parse(line))
+                if skipping and lines:  # the rest of an over-long line
+                    lines, skipping = lines[1:], False
+                lines = [line for line in lines if line.strip()]
                 if len(buffer) > MAX_LINE_BYTES:
-                    batch.append(self._host_event("error", "invalid_worker_event",
-                                                  {"message": f"event line longer than {MAX_LINE_BYTES} bytes"}))
+                    lines.append(json.dumps(self._host_event(
+                        "error", "invalid_worker_event",
+                        {"message": f"event line longer than {MAX_LINE_BYTES} bytes"})).encode())
                     buffer, skipping = b"", True
-                if batch:
-                    await self.commit(worker.runtime_id, batch)
+                if lines:
+                    await self.commit_lines(worker.runtime_id, lines)
             code = await worker.process.wait()
             await self._finish(worker, code)
         except Exception:  # never let one runtime's ingestion take the daemon down
@@ -269,6 +266,18 @@ class RuntimeHost:
     ) -> dict[str, Any]:
         attribution = {"strategy_id": spec.get("strategy_id")} if spec else None
         return make_event(family, name, data, attribution=attribution)
+
+    def _parse_and_append(self, runtime_id: str, lines: list[bytes]) -> list[dict[str, Any]]:
+        # Parsing, validating and storing happen in one worker thread, off the event
+        # loop, so a burst from one runtime never delays the loop's other requests.
+        return self.store.append_events(runtime_id, [self._parse(line) for line in lines])
+
+    async def commit_lines(self, runtime_id: str, lines: list[bytes]) -> list[dict[str, Any]]:
+        """Like ``commit``, for raw JSON lines from a worker."""
+        async with self._commit_lock(runtime_id):
+            records = await asyncio.to_thread(self._parse_and_append, runtime_id, lines)
+            await self._publish(runtime_id, records)
+        return records
 
     async def commit(self, runtime_id: str, batch: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Sequence and store events, then publish them; the stored records."""

@@ -80,7 +80,7 @@ class Runner:
         if command.get("type") != "control":
             return
         name, command_id = command.get("command"), command.get("command_id")
-        if command_id in self.seen_commands:
+        if not isinstance(command_id, str) or command_id in self.seen_commands:
             return  # the daemon deduplicates too; this keeps a resent line harmless
         self.seen_commands.add(command_id)
         effect: dict[str, Any]

@@ -138,3 +138,12 @@ def test_check_refuses_what_cannot_run(roots):
     with pytest.raises(SpecRefused) as info:
         check(base_spec(backend="cobol"), all_roots)
     assert info.value.code == "backend_unavailable"
+
+
+def test_the_api_offers_exactly_the_synthetic_timeframes():
+    import typing
+
+    from cracktrader.api.models import Timeframe
+    from cracktrader.runtime.synthetic import TIMEFRAMES_MS
+
+    assert set(typing.get_args(Timeframe)) == set(TIMEFRAMES_MS)

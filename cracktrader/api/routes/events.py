@@ -27,7 +27,6 @@ router = APIRouter(tags=["events"])
 INT64_MAX = 2**63 - 1
 KEEPALIVE_S = 15.0
 STREAM_PAGE = 500
-FilterText = dict(min_length=1, max_length=128)
 
 
 class EventFilters:
@@ -37,10 +36,10 @@ class EventFilters:
         self,
         family: Literal[FAMILIES] | None = Query(None),  # type: ignore[valid-type]
         name: str | None = Query(None, min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$"),
-        strategy_id: str | None = Query(None, **FilterText),
-        execution_id: str | None = Query(None, **FilterText),
-        route_id: str | None = Query(None, **FilterText),
-        broker_id: str | None = Query(None, **FilterText),
+        strategy_id: str | None = Query(None, min_length=1, max_length=128),
+        execution_id: str | None = Query(None, min_length=1, max_length=128),
+        route_id: str | None = Query(None, min_length=1, max_length=128),
+        broker_id: str | None = Query(None, min_length=1, max_length=128),
     ) -> None:
         self.values = {
             "family": family,
