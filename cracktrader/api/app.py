@@ -54,6 +54,7 @@ def create_app(config: DaemonConfig) -> FastAPI:
                 strategy_roots=config.strategy_roots(),
                 max_active_runtimes=config.max_active_runtimes,
                 stop_timeout_s=config.stop_timeout_s,
+                shutdown_timeout_s=config.shutdown_timeout_s,
             ),
             bus=bus,
             local_bus=local_bus,

@@ -39,6 +39,7 @@ class DaemonConfig:
     # sets the loopback names when the daemon binds to loopback.
     allowed_hosts: list[str] | None = None
     stop_timeout_s: float = 10.0
+    shutdown_timeout_s: float = 5.0
 
     def strategy_roots(self) -> list[Path]:
         from cracktrader.runtime.strategy_adapter import builtin_strategy_root

@@ -84,6 +84,9 @@ class RuntimeHost:
         self._control_locks: dict[str, asyncio.Lock] = {}
         self.bus_errors = 0
         self.logs_dir = config.storage_dir / "logs"
+        self.shutting_down = False
+        # Serializes creations, so the capacity check and the spawn are one step.
+        self._create_lock = asyncio.Lock()
 
     # lifecycle of the host -------------------------------------------------------------
 
@@ -99,7 +102,9 @@ class RuntimeHost:
         return stale
 
     async def shutdown(self) -> None:
-        """Ask every worker to stop, wait a little, then kill what is left."""
+        """Ask every worker to stop, wait a little, then kill what is left (those end
+        ``interrupted``, ``daemon_shutdown``)."""
+        self.shutting_down = True
         workers = list(self.workers.values())
         for worker in workers:
             await self._send(worker, {"type": "shutdown"})
@@ -124,6 +129,12 @@ class RuntimeHost:
 
     async def create(self, spec: Mapping[str, Any]) -> dict[str, Any]:
         """Start a runtime for a validated spec; its record (status ``starting``)."""
+        async with self._create_lock:
+            return await self._create(spec)
+
+    async def _create(self, spec: Mapping[str, Any]) -> dict[str, Any]:
+        if self.shutting_down:
+            raise HostError(429, "too_many_runtimes", "the daemon is shutting down")
         if self.active_count() >= self.config.max_active_runtimes:
             raise HostError(
                 429, "too_many_runtimes",
@@ -236,7 +247,9 @@ class RuntimeHost:
         record = await asyncio.to_thread(self.store.runtime, worker.runtime_id)
         if record is None or record["terminal"]:
             return
-        if worker.stop_requested and not host_failure:
+        if self.shutting_down and not host_failure:
+            events = [self._host_event("lifecycle", "interrupted", {"reason": "daemon_shutdown", "exit_code": code})]
+        elif worker.stop_requested and not host_failure:
             events = [self._host_event("lifecycle", "stopped", {"reason": "stop_timeout", "forced": True,
                                                                "exit_code": code})]
         else:

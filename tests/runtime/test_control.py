@@ -108,3 +108,47 @@ def test_bad_control_bodies_are_422(app, body):
     response = app.client.post(f"{API}/runtimes/rt-0000000000000000/control", json=body,
                                headers=app.admin_headers)
     assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error"
+
+
+STUCK = ("import time\nfrom cracktrader.runtime import RuntimeStrategy\n"
+         "class Stuck(RuntimeStrategy):\n    def on_bar(self, ctx, bar):\n        time.sleep(60)\n")
+
+
+def test_a_runtime_that_ignores_stop_is_killed(make_app, tmp_path):
+    root = tmp_path / "strategies"
+    root.mkdir()
+    (root / "stuck.py").write_text(STUCK)
+    app = make_app(strategy_paths=[root], stop_timeout_s=1.0)
+    rid = app.create(strategy="stuck:Stuck")["runtime_id"]
+    wait_until(lambda: app.runtime(rid)["status"] == "running", what="running")
+    assert app.control(rid, "stop", "s").json()["status"] == "accepted"
+    record = app.wait_terminal(rid, timeout=20)
+    assert (record["status"], record["status_reason"]) == ("stopped", "stop_timeout")
+    assert app.all_events(rid)[-1]["data"]["forced"] is True
+
+
+def test_shutdown_interrupts_what_does_not_stop_in_time(tmp_path):
+    import warnings
+
+    from cracktrader.api.app import create_app
+    from cracktrader.api.config import DaemonConfig
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    root = tmp_path / "strategies"
+    root.mkdir()
+    (root / "stuck.py").write_text(STUCK)
+    config = DaemonConfig(storage_dir=tmp_path / "s", strategy_paths=[root], shutdown_timeout_s=1.0,
+                          allowed_hosts=None)
+    app = create_app(config)
+    with TestClient(app) as client:
+        headers = {"Authorization": f"Bearer {app.state.tokens.admin}"}
+        rid = client.post(f"{API}/runtimes", json={"strategy": "stuck:Stuck"}, headers=headers).json()["runtime_id"]
+        wait_until(lambda: client.get(f"{API}/runtimes/{rid}", headers=headers).json()["status"] == "running")
+    from cracktrader.store import Store
+
+    store = Store.in_dir(tmp_path / "s")
+    record = store.runtime(rid)
+    store.close()
+    assert (record["status"], record["status_reason"]) == ("interrupted", "daemon_shutdown")
