@@ -3,9 +3,9 @@
 ``CoreDriver`` owns one core (``build_core(backend, config)``, simulated mode): it turns
 bars into ``bar`` events and the strategy's orders into intents, numbers both from one
 ``seq_id`` counter (a refused input consumes none, D-030), and emits what each result
-did as runtime events. Account figures (cash, fees, positions) are read from the
-core's snapshot after a bar that booked fills, never recomputed here, so the events
-show exactly the core's accounting on either backend.
+did as runtime events. Account figures (cash, fees, positions) follow the results
+(``Account``, with the reference accounting) and are reconciled against the core's
+snapshot at the end of the run (``reconcile``), on either backend.
 
 This is the stand-in the adapter uses until ``ct.Cerebro`` exists (issue 8).
 """
@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 
 from cracktrader.engine import build_core, numbers
 from cracktrader.runtime import translate
+from cracktrader.runtime.account import Account
 from cracktrader.runtime.vocabulary import TERMINAL_ORDER_STATES
 
 VENUE = "sim"
@@ -47,10 +48,8 @@ class CoreDriver:
         self._last_close: dict[str, int] = {}
         self.orders: dict[str, dict[str, Any]] = {}
         self._order_counter = 0
-        self.cash = numbers.format_decimal(numbers.parse_decimal(initial_cash))
-        self.fees = "0"
-        self.positions: dict[str, dict[str, str]] = {}
-        self._touched: set[str] = set()
+        self.account = Account(initial_cash)
+        self._touched: set[tuple[str, str]] = set()
         self.kill_switch = False
         self.counts = {"bars": 0, "orders": 0, "fills": 0, "refused": 0}
 
@@ -76,8 +75,7 @@ class CoreDriver:
                     )
                 )
         self.counts["fills"] += len(result["fills"])
-        for delta in result["position_deltas"]:
-            self._touched.add(delta["instrument"])
+        self._touched |= self.account.apply(result)
         translate.transition_events(result, self.orders, self._emit)
         for order_id in [oid for oid, o in self.orders.items() if o["state"] in TERMINAL_ORDER_STATES]:
             del self.orders[order_id]
@@ -192,43 +190,39 @@ class CoreDriver:
 
     # account ---------------------------------------------------------------------------
 
+    @property
+    def cash(self) -> str:
+        return numbers.format_decimal(self.account.cash)
+
     def position_size(self, instrument: str) -> str:
-        return self.positions.get(instrument, {}).get("size", "0")
+        return self.account.position((VENUE, instrument))["size"]
 
     def settle(self) -> None:
-        """After a bar: if fills were booked, read cash, fees and the touched positions
-        from the core's snapshot and emit ``position_changed`` for each."""
-        if not self._touched:
-            return
-        snapshot = self.core.snapshot()
-        self.cash = snapshot["cash"]
-        self.fees = snapshot["fees_paid"]
-        venue_positions = snapshot["positions"].get(VENUE, {})
-        for instrument in sorted(self._touched):
-            held = venue_positions.get(instrument, {"size": "0", "avg_price": "0", "realized_pnl": "0"})
-            position = {"venue": VENUE, "instrument": instrument, **held}
-            self.positions[instrument] = position
-            self._emit("position", "position_changed", dict(position))
+        """After a bar: emit ``position_changed`` for each position fills moved."""
+        for venue, instrument in sorted(self._touched):
+            self._emit("position", "position_changed",
+                       {"venue": venue, "instrument": instrument, **self.account.position((venue, instrument))})
         self._touched.clear()
 
-    def account(self) -> dict[str, str]:
+    def reconcile(self) -> list[dict[str, Any]]:
+        """Compare the followed account with the core's snapshot (one O(state) read)."""
+        return self.account.reconcile(self.core.snapshot())
+
+    def account_figures(self) -> dict[str, str]:
         """Cash, equity (cash + marked positions), realized and unrealized PnL, fees."""
-        cash = numbers.parse_decimal(self.cash)
+        cash = self.account.cash
         equity, realized, unrealized = cash, 0, 0
-        for instrument, position in self.positions.items():
-            size = numbers.parse_decimal(position["size"])
-            realized = numbers.add(realized, numbers.parse_decimal(position["realized_pnl"]))
+        for (_venue, instrument), position in self.account.positions.items():
+            realized = numbers.add(realized, position.realized_pnl)
             close = self._last_close.get(instrument)
-            if close is None or size == 0:
+            if close is None or position.size == 0:
                 continue
-            equity = numbers.add(equity, numbers.mul(size, close))
-            unrealized = numbers.add(
-                unrealized, numbers.mul(size, numbers.sub(close, numbers.parse_decimal(position["avg_price"])))
-            )
+            equity = numbers.add(equity, numbers.mul(position.size, close))
+            unrealized = numbers.add(unrealized, numbers.mul(position.size, numbers.sub(close, position.avg_price)))
         return {
-            "cash": self.cash,
+            "cash": numbers.format_decimal(cash),
             "equity": numbers.format_decimal(equity),
             "realized_pnl": numbers.format_decimal(realized),
             "unrealized_pnl": numbers.format_decimal(unrealized),
-            "fees": self.fees,
+            "fees": numbers.format_decimal(self.account.fees),
         }

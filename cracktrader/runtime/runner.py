@@ -139,7 +139,7 @@ class Runner:
 
     def _mark(self) -> None:
         """A ``heartbeat/mark`` event: the account at this bar (one equity-curve point)."""
-        self._event("heartbeat", "mark", self.driver.account())
+        self._event("heartbeat", "mark", self.driver.account_figures())
         self._unmarked = False
 
     def run(self) -> int:
@@ -170,6 +170,9 @@ class Runner:
                 pass
             self.strategy.on_stop(self.ctx)
             self.driver.settle()
+            problems = self.driver.reconcile()
+            if problems:  # the followed account must be the core's: say so loudly
+                self._event("error", "account_mismatch", {"problems": problems[:20]})
         except Exception as exc:  # the strategy's code failed: report it, end the run
             text = "".join(traceback.format_exception(exc))[-TRACEBACK_CHARS:]
             self._event("error", "strategy_error", {"type": type(exc).__name__, "message": str(exc)[:1000],
@@ -177,7 +180,7 @@ class Runner:
             self._event("lifecycle", "failed", {"reason": "strategy_error"})
             self.flush()
             return 1
-        summary = {**self.driver.counts, "steps": self.steps, **self.driver.account()}
+        summary = {**self.driver.counts, "steps": self.steps, **self.driver.account_figures()}
         if self._unmarked:
             self._mark()
         if self.stop_reason:

@@ -215,3 +215,30 @@ def test_load_problems_fail_the_runtime_before_it_starts(tmp_path: Path, body, p
     assert code == 1
     assert names(events) == [("error", "strategy_load_error"), ("lifecycle", "failed")]
     assert message in events[0]["data"]["message"]
+
+
+@pytest.mark.parametrize("strategy, seed, commission", [
+    ("demo:Churn", 1, "0.001"), ("demo:Churn", 2, "0"), ("demo:SmaCross", 3, "0.002"), ("demo:SmaCross", 9, "0"),
+])
+def test_the_followed_account_is_the_cores(strategy, seed, commission):
+    _, events = run(spec(strategy=strategy, commission_rate=commission,
+                         data={**spec()["data"], "seed": seed, "bars": 300}))
+    assert not [e for e in events if e["name"] == "account_mismatch"]
+    assert events[-1]["name"] == "completed"
+
+
+def test_an_account_that_drifts_from_the_core_is_reported(monkeypatch):
+    from cracktrader.runtime import account
+
+    original = account.Account.apply
+
+    def forget_fees(self, result):
+        touched = original(self, result)
+        self.fees = 0
+        return touched
+
+    monkeypatch.setattr(account.Account, "apply", forget_fees)
+    _, events = run(spec(strategy="demo:Churn"))
+    mismatch = [e for e in events if e["name"] == "account_mismatch"]
+    assert len(mismatch) == 1 and mismatch[0]["family"] == "error"
+    assert [p["field"] for p in mismatch[0]["data"]["problems"]] == ["fees_paid"]
