@@ -51,5 +51,5 @@ class DaemonConfig:
 
     def default_allowed_hosts(self) -> list[str] | None:
         if is_loopback(self.host):
-            return [*LOOPBACK_NAMES, f"[::1]"]
+            return [*LOOPBACK_NAMES, "[::1]"]
         return None

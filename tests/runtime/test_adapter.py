@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import require_rust_core, wait_until
+from runtime_support import require_rust_core, wait_until
 
 from cracktrader.runtime import strategy_adapter
 from cracktrader.runtime.controls import QueueControls

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from conftest import wait_until
 
 API = "/api/v1"
 

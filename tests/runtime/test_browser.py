@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, wait_until
+from runtime_support import ARTIFACTS, wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import redis
 
-from conftest import wait_until
+from runtime_support import wait_until
 
 from cracktrader.bus import BusError, InProcessBus, build_bus
 from cracktrader.bus.redis_streams import RedisStreamsBus

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, free_port, wait_until
+from runtime_support import ROOT, free_port, wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import wait_until
+from runtime_support import wait_until
 
 API = "/api/v1"
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from runtime_support import ROOT
 
 pytestmark = pytest.mark.integration
 

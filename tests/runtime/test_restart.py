@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import wait_until
+from runtime_support import wait_until
 
 pytestmark = pytest.mark.integration
 

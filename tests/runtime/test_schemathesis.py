@@ -4,6 +4,7 @@ codes and bodies as documented, auth honoured, invalid data refused)."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -21,6 +22,8 @@ pytestmark = pytest.mark.integration
 ADMIN = "schemathesis-admin-token-0123456789"
 READ = "schemathesis-read-token-0123456789"
 STORAGE = Path(tempfile.mkdtemp(prefix="cracktrader-schemathesis-"))
+# Removed at exit even when this module is collected but its test is deselected.
+atexit.register(shutil.rmtree, STORAGE, ignore_errors=True)
 
 
 def _prepare() -> None:
