@@ -22,9 +22,8 @@ def sample(session: str, size: int, seed: int) -> int:
         items = sorted(db.pending_work_items, key=lambda item: item.job_id)
         rng = random.Random(seed)
         keep = {item.job_id for item in rng.sample(items, min(size, len(items)))}
-        skipped = [(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="not in the sample"))
-                   for item in items if item.job_id not in keep]
-        db.set_multiple_results(skipped)
+        skipped = [item.job_id for item in items if item.job_id not in keep]
+        db.set_multiple_results(skipped, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="not in the sample"))
     print(f"mutation sample: {len(keep)} of {len(items)} mutants (seed {seed})")
     return 0
 
