@@ -44,6 +44,7 @@ from cracktrader.engine.numbers import parse_decimal
 from cracktrader.engine.reconcile import AT_VENUE, reconcile
 from cracktrader.sessions.venue import REJECTED, classify, is_not_found, order_arguments, reject_reason
 from cracktrader.strategy.broker import WORKING, Broker
+from cracktrader.strategy.order import Order
 
 logger = logging.getLogger("cracktrader.sessions.live")
 
@@ -169,6 +170,7 @@ class LiveBroker(Broker):
         self._client_ids: dict[str, str] = {}
         self._by_client: dict[str, str] = {}
         self._sent_at: dict[str, int] = {}
+        self._reject_reasons: dict[str, str] = {}
         self._venue_cancels: dict[str, int] = {}
         self._actions: deque[tuple[str, str]] = deque()
         self._draining = False
@@ -373,12 +375,21 @@ class LiveBroker(Broker):
             self.counts["reports_applied"] += 1
 
     def _reject(self, order: Any, reason: str, now: int) -> None:
+        # The core's transition carries no reason for a report (D-038): keep it here so
+        # the status shows it (Margin for insufficient funds, as Backtrader).
+        self._reject_reasons[order.order_id] = reason
+        order.info["reason"] = reason
         self._report({
             "kind": "event", "seq_id": None, "event_time": now, "ingest_time": now, "source": "broker_report",
             "venue": self._session.venue, "instrument": order.data._instrument, "event_type": "order_rejected",
             "payload": {"order_id": order.order_id, "reason": reason}, "idempotency_key": None,
             "producer": self.producer,
         })
+
+    def _set_status(self, order: Any, status: int, queue: int) -> None:
+        if status == Order.Rejected and self._reject_reasons.get(order.order_id) == "insufficient_cash":
+            status = Order.Margin
+        super()._set_status(order, status, queue)
 
     def _apply_reconciled(self, event: dict[str, Any]) -> dict[str, Any]:
         result = self.apply_report(event)

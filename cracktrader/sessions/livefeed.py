@@ -16,9 +16,10 @@ preloads). Two sources (``granularity``):
 
 Bad venue payloads are dropped and *counted* (``stats()["counters"]``), never listed
 one by one: a live stream cannot be re-read, and a list would grow without bound
-(MDL-006). The feed starts at the bucket that contains the clock's time when it is
-first read; ``backfill=N`` first emits the N closed candles before it (one
-``fetch_ohlcv`` call), so indicators are warm when live bars begin. The feed ends when
+(MDL-006). The feed starts at the bucket that contains the clock's time when the run
+starts (``rewind()``, so the feeds of one run start together); ``backfill=N`` first
+emits the N closed candles before it (one ``fetch_ohlcv`` call), so indicators are
+warm when live bars begin. The feed ends when
 ``max_bars`` bars were emitted, when the clock reaches ``until_ms``, or when
 ``request_stop()`` is called (``ExchangeSession.close()`` does); the forming bucket is
 not emitted (an incomplete bar is not a bar).
@@ -168,6 +169,7 @@ class LiveFeed(DataFeed):
         self._errors = 0
         self._backfilled = 0
         self._idle_hooks: list[Callable[[], Any]] = []
+        self._start: int | None = None
 
     # ------------------------------------------------------------- interface
     def islive(self) -> bool:
@@ -177,6 +179,14 @@ class LiveFeed(DataFeed):
     def preload(self) -> None:
         """Refused: live bars do not exist before they close."""
         raise RuntimeError("a live feed cannot be preloaded; run it bar by bar (the engine does so by itself)")
+
+    def rewind(self) -> None:
+        """Before a run (the engine rewinds every feed at once): fix the start bucket
+        now, so the feeds of one run start together whatever order they are read in."""
+        super().rewind()
+        if self._start is None:
+            now = self.p.store.now_ms()
+            self._start = self.p.since if self.p.since is not None else now - now % self.frame_ms
 
     def request_stop(self) -> None:
         """End the feed at its next read (the forming bucket is dropped)."""
@@ -216,8 +226,9 @@ class LiveFeed(DataFeed):
 
     def _rows(self) -> Iterator[Row]:
         p = self.p
-        now = p.store.now_ms()
-        start = p.since if p.since is not None else now - now % self.frame_ms
+        if self._start is None:  # read without a run (no rewind): start now
+            self.rewind()
+        start = self._start
         if p.backfill:
             history = _OhlcvSource(self, start - int(p.backfill) * self.frame_ms)
             self._guarded(lambda: history.poll(until=start))

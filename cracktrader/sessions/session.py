@@ -25,6 +25,9 @@ from cracktrader.sessions.factories import Feed, make_broker, resolve_mode
 from cracktrader.sessions.registry import ExchangeSpec, resolve_exchange
 from cracktrader.sessions.store import STORE_OPTIONS, Store
 
+# LiveBroker options that a paper or backtest broker of the same session does not take
+LIVE_ONLY_OPTIONS = frozenset({"quote", "poll_interval_s", "ack_timeout_s", "since_margin_s", "producer",
+                               "client_order_id", "order_params", "check_credentials"})
 _SESSION_OPTIONS = ("mode", "sandbox", "timeframe", "granularity", "feed_options", "broker_options",
                     "store_options", *[key for key in STORE_OPTIONS if key != "sandbox"])
 
@@ -105,7 +108,10 @@ class ExchangeSession:
         """A broker of the session's mode (or ``mode``), sharing the session's store."""
         self._check_open()
         chosen = self.mode_name if mode is None else mode
-        options = {**self.broker_options, **kwargs}
+        defaults = self.broker_options
+        if resolve_mode(chosen, None)[0] != "live":  # the live-only defaults do not apply
+            defaults = {key: value for key, value in defaults.items() if key not in LIVE_ONLY_OPTIONS}
+        options = {**defaults, **kwargs}
         if resolve_mode(chosen, None)[0] == "backtest":
             broker = make_broker("backtest", **options)
         else:

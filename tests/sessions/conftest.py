@@ -19,9 +19,7 @@ if str(HERE) not in sys.path:
 from cracktrader.sessions import registry  # noqa: E402
 from cracktrader.sessions.clock import ManualClock  # noqa: E402
 from cracktrader.sessions.store import Store  # noqa: E402
-
-# A minute boundary in March 2024 (the recorded trades' time).
-START_MS = 1_710_327_960_000
+from fake_venue import START_MS  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +37,19 @@ def _isolated_sessions(monkeypatch):
     Store.clear_cache()
     registry.EXCHANGE_REGISTRY.clear()
     registry.EXCHANGE_REGISTRY.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Any attempt to open a connection fails the test: sessions tests are offline."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a session test tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 @pytest.fixture
