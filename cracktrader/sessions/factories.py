@@ -80,7 +80,7 @@ def _split_store_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def Feed(*, symbol: str | None = None, exchange: str | None = None, store: Any = None, timeframe: str = "1m",  # noqa: N802 - public factory name
+def Feed(*, symbol: str | None = None, exchange: Any = None, store: Any = None, timeframe: str = "1m",  # noqa: N802 - public factory name
          granularity: str | None = None, **kwargs: Any) -> Any:
     """A data feed for ``symbol`` on an exchange (D-500).
 

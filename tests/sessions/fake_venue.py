@@ -30,6 +30,7 @@ from typing import Any
 
 from ccxt.base.errors import (
     AuthenticationError,
+    BadSymbol,
     InsufficientFunds,
     InvalidOrder,
     OrderNotFound,
@@ -115,7 +116,8 @@ class ScriptedExchange:
 
     def __init__(self, clock: Any, *, trades: list[dict[str, Any]] = (), ohlcv: list[list[Any]] = (),
                  scripts: list[Script] = (), balance: dict[str, float] | None = None, nested_trades: bool = False,
-                 require_credentials: bool = False, client_id_lookup: bool = True) -> None:
+                 require_credentials: bool = False, client_id_lookup: bool = True, trade_skew_ms: int = 0,
+                 symbols: tuple[str, ...] | None = None) -> None:
         self.clock = clock
         self.has = {"fetchTrades": True, "fetchOHLCV": True, "createOrder": True, "cancelOrder": True,
                     "fetchOrder": True, "fetchOpenOrders": True, "fetchMyTrades": True, "watchTrades": False}
@@ -127,6 +129,8 @@ class ScriptedExchange:
         self.nested_trades = nested_trades
         self.require_credentials = require_credentials
         self.client_id_lookup = client_id_lookup
+        self.trade_skew_ms = trade_skew_ms  # private trades stamped this much early (a lagging venue clock)
+        self.symbols = symbols  # the markets the venue lists (None: any symbol)
         self.apiKey = None
         self.secret = None
         self.sandbox = False
@@ -170,7 +174,8 @@ class ScriptedExchange:
         quote = order["symbol"].split("/")[1]
         self._trade_ids += 1
         trade = copy.deepcopy(MY_TRADE_TEMPLATE)
-        trade.update(id=f"T{self._trade_ids}", order=venue_id, symbol=order["symbol"], timestamp=at, datetime=None,
+        trade.update(id=f"T{self._trade_ids}", order=venue_id, symbol=order["symbol"], timestamp=at - self.trade_skew_ms,
+                     datetime=None,
                      side=order["side"], price=price, amount=_num(qty), cost=None, takerOrMaker="taker")
         trade["fee"] = None if fee is None else {"currency": quote, "cost": fee}
         trade["fees"] = [] if fee is None else [{"currency": quote, "cost": fee}]
@@ -240,6 +245,8 @@ class ScriptedExchange:
         self._advance()
         params = dict(params or {})
         self.calls.append(("create_order", symbol, type, side, amount, price, params))
+        if self.symbols is not None and symbol not in self.symbols:
+            raise BadSymbol(f"fakex does not have market symbol {symbol}")
         script = self.scripts.popleft() if self.scripts else Script()
         if script.on_create == "reject":
             raise InvalidOrder("fakex: order refused")
