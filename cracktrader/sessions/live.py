@@ -98,7 +98,7 @@ class _VenueView:
 
     def fetch_my_trades(self, symbol: str | None = None, since: int | None = None, limit: int | None = None,
                         params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self.client.fetch_my_trades(symbol, since, limit) or []
+        return [self.broker._quote_fees(trade) for trade in self.client.fetch_my_trades(symbol, since, limit) or []]
 
 
 class LiveBroker(Broker):
@@ -186,6 +186,7 @@ class LiveBroker(Broker):
         self.unusable: deque[dict[str, Any]] = deque(maxlen=_KEEP)
         self.venue_errors: deque[dict[str, Any]] = deque(maxlen=_KEEP)
         self.unknown_venue_orders: dict[str, dict[str, Any]] = {}
+        self.foreign_fees: dict[str, dict[str, Any]] = {}
         self.unresolved: list[dict[str, Any]] = []
         self.discrepancies: list[dict[str, Any]] = []
 
@@ -294,6 +295,29 @@ class LiveBroker(Broker):
         elif view.get("clientOrderId") in self._orders:
             view["clientOrderId"] = None
         return view
+
+    def _quote_fees(self, trade: Any) -> Any:
+        """A trade whose fee is charged in another currency than the quote keeps its
+        quantity and price, loses the fee (the core then charges its commission rate)
+        and is listed in ``foreign_fees``: cash is kept in the quote currency and no
+        conversion rate is known (as the normalizer's D-110)."""
+        if not isinstance(trade, dict) or not isinstance(trade.get("symbol"), str):
+            return trade
+        quote = trade["symbol"].split("/")[-1].split(":")[0]
+        fee = trade.get("fee")
+        # CCXT's ``fee`` when it has a cost, else the ``fees`` list (the normalizer's rule)
+        parts = [fee] if isinstance(fee, dict) and fee.get("cost") is not None else list(trade.get("fees") or [])
+        foreign = [part for part in parts if isinstance(part, dict) and part.get("cost") is not None
+                   and part.get("currency") not in (None, quote)]
+        if not foreign:
+            return trade
+        key = str(trade.get("id"))
+        if key not in self.foreign_fees:
+            self.counts["fees_in_other_currency"] += 1
+            self.foreign_fees[key] = {"trade_id": key, "order": trade.get("order"),
+                                      "fee": [{"cost": part.get("cost"), "currency": part.get("currency")}
+                                              for part in foreign]}
+        return dict(trade, fee=None, fees=[])
 
     def _on_reply(self, order: Any, reply: Any, method: str) -> None:
         order_id = order.order_id
@@ -489,7 +513,9 @@ class LiveBroker(Broker):
                     self._venue_error("cancel_order", order.order_id, exc)
         for venue_order in report.unknown_venue_orders:
             self.unknown_venue_orders.setdefault(str(venue_order.get("id")), venue_order)
-        self.discrepancies = list(report.discrepancies)
+        # the latest poll's differences, plus the cancel races (final facts, kept)
+        races = [entry for entry in self.discrepancies if entry.get("what") == "filled_after_core_cancel"]
+        self.discrepancies = races + list(report.discrepancies)
         self.counts["discrepancies_seen"] += len(report.discrepancies)
 
     def _expire_due(self, now: int) -> None:

@@ -89,7 +89,7 @@ class Script:
     (``RequestTimeout``, but the order is open at the venue), ``"timeout_late"``
     (``RequestTimeout``; the order appears at the venue ``appear_ms`` later).
     ``steps``: ``(delay_ms, action, kwargs)`` with action ``"fill"`` (``qty``,
-    ``price``, ``fee``), ``"cancel"`` or ``"expire"``.
+    ``price``, ``fee``, optionally the fee's ``currency``), ``"cancel"`` or ``"expire"``.
     ``on_cancel``: ``"cancel"`` (cancels the rest), ``"fill_first"`` (the rest fills at
     ``race_price`` before the cancel arrives; the cancel fails with ``OrderNotFound``),
     ``"partial_then_cancel"`` (``race_qty`` fills at ``race_price``, then the rest is
@@ -163,15 +163,17 @@ class ScriptedExchange:
             if order["status"] != "open":
                 continue
             if action == "fill":
-                self._fill(venue_id, Decimal(str(kwargs["qty"])), kwargs["price"], kwargs.get("fee"), at)
+                self._fill(venue_id, Decimal(str(kwargs["qty"])), kwargs["price"], kwargs.get("fee"), at,
+                           kwargs.get("currency"))
             elif action == "cancel":
                 self._end(venue_id, "canceled", at)
             elif action == "expire":
                 self._end(venue_id, "expired", at)
 
-    def _fill(self, venue_id: str, qty: Decimal, price: float, fee: float | None, at: int) -> None:
+    def _fill(self, venue_id: str, qty: Decimal, price: float, fee: float | None, at: int,
+              currency: str | None = None) -> None:
         order = self.orders[venue_id]
-        quote = order["symbol"].split("/")[1]
+        quote = currency or order["symbol"].split("/")[1]
         self._trade_ids += 1
         trade = copy.deepcopy(MY_TRADE_TEMPLATE)
         trade.update(id=f"T{self._trade_ids}", order=venue_id, symbol=order["symbol"], timestamp=at - self.trade_skew_ms,

@@ -62,6 +62,23 @@ def test_venue_fee_replaces_the_commission_rate(backend):
     assert fees == ["0.02", "1"]  # the venue's fee; the rate (1% of 100) only when the venue gives none
 
 
+def test_fee_in_another_currency_is_listed_not_booked(backend):
+    """A fee in BNB cannot be booked in USDT: the reply is refused by the normalizer
+    (D-110); the poll books quantity and price with the commission rate and lists the
+    venue's fee."""
+    run = run_session(backend, mode="live", commission=0.001, fake_options={"nested_trades": True},
+                      scripts=[Script(steps=[(0, "fill", {"qty": 1, "price": 100.0, "fee": 0.0004,
+                                                          "currency": "BNB"})])],
+                      actions={1: lambda s: s.buy(size=1)})
+    assert statuses(run.strategy) == ["Submitted", "Accepted", "Completed"]
+    assert [(f["qty"], f["price"], f["fee"]) for f in run.result.fills] == [("1", "100", "0.1")]
+    assert list(run.broker.unusable) == [{"method": "create_order", "order_id": "o1", "code": "unsupported_payload",
+                                          "field": "/payload/trades/0/fee/currency"}]
+    assert run.broker.foreign_fees == {"T1": {"trade_id": "T1", "order": "V1",
+                                              "fee": [{"cost": 0.0004, "currency": "BNB"}]}}
+    assert run.broker.stats()["fees_in_other_currency"] == 1
+
+
 def test_venue_rejection_and_insufficient_funds(backend):
     run = run_session(backend, mode="live", scripts=[Script(on_create="reject"), Script(on_create="insufficient")],
                       actions={1: lambda s: (limit_buy()(s), s.__setattr__("second", s.buy(size=1)))})
