@@ -217,13 +217,19 @@ def test_oco_sibling_filled_at_the_venue_before_its_cancel_is_reported(backend):
     def bracket(s):
         s.bracket = s.buy_bracket(size=1, price=100.0, stopprice=95.0, limitprice=110.0)
 
+    def rest(s):  # an unrelated order that keeps the polls going after the race
+        s.resting = s.buy(size=1, exectype=Order.Limit, price=50.0)
+
     run = run_session(backend, mode="live",
                       scripts=[Script(steps=[fill(30_000, 1, 100.0)]),
                                Script(on_cancel="fill_first", race_price=95.0),
-                               Script(steps=[fill(60_000, 1, 110.0)])],
-                      actions={1: bracket})
+                               Script(steps=[fill(60_000, 1, 110.0)]),
+                               Script()],
+                      actions={1: bracket, 2: rest})
     main, stop, limit = run.strategy.bracket
     assert statuses(run.strategy, stop.ref)[-1] == "Canceled"
+    assert statuses(run.strategy, run.strategy.resting.ref) == ["Submitted", "Accepted"]
+    assert run.broker.stats()["polls"] > 10  # many polls after the race, which is still reported
     assert run.broker.stats()["fills_after_core_cancel"] == 1
     assert {"order_id": stop.order_id, "what": "filled_after_core_cancel", "engine": "0", "venue": "1"} \
         in run.broker.discrepancies
