@@ -275,6 +275,21 @@ def test_live_runs_are_identical_on_both_core_backends():
     assert results[0]["final_cash"] == "899.21"
 
 
+def test_client_order_ids_can_be_chosen_or_left_out(backend):
+    run = run_session(backend, mode="live", scripts=[Script(), Script()],
+                      broker_options={"client_order_id": lambda order_id: f"my-{order_id}"},
+                      actions={1: limit_buy(), 2: limit_buy()})
+    assert [call[6]["clientOrderId"] for call in run.fake.method_calls("create_order")] == ["my-o1", "my-o2"]
+    assert statuses(run.strategy) == ["Submitted", "Accepted", "Submitted", "Accepted"]
+    # without client ids, an order whose reply was lost cannot be found by the broker:
+    # it is rejected after the acknowledgement time and the venue's order is reported
+    run = run_session(backend, mode="live", scripts=[Script(on_create="timeout_known")],
+                      broker_options={"client_order_id": None, "ack_timeout_s": 30.0}, actions={1: limit_buy()})
+    assert "clientOrderId" not in run.fake.method_calls("create_order")[0][6]
+    assert statuses(run.strategy) == ["Submitted", "Rejected"]
+    assert list(run.broker.unknown_venue_orders) == ["V1"]
+
+
 def test_order_arguments():
     base = {"side": "buy", "qty": "0.5", "limit_price": None, "stop_price": None, "time_in_force": "gtc"}
     assert order_arguments({**base, "order_type": "market"}, SYMBOL, "cid", None) == (
