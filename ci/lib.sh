@@ -60,10 +60,16 @@ ct_phase() {
     return "$status"
 }
 
-# Debian packages the test suite needs. Empty for now; later issues add theirs here
-# (e.g. redis-server for the session store, chromium for report screenshots), and
-# .ci/run installs whichever are missing before anything else runs.
+# Debian packages the test suite needs; .ci/run installs whichever are missing before
+# anything else runs. Later issues add theirs here.
+#   redis-server: the Redis Streams bus of the runtime daemon (tests/runtime start one
+#                 on a free loopback port);
+#   chromium, chromium-driver: the operator page's headless browser test (Selenium is
+#                 pointed at /usr/bin/chromedriver and never downloads a driver).
 CT_DEBIAN_PACKAGES=(
+    redis-server
+    chromium
+    chromium-driver
 )
 
 ct_install_debian_packages() {

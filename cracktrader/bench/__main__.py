@@ -17,6 +17,7 @@ BENCHMARKS = {
     "feed": ("cracktrader.bench.feed", "trade-to-candle aggregation, parsing and reorder"),
     "backtest": ("cracktrader.bench.backtest", "an SMA-cross backtest end to end"),
     "recovery": ("cracktrader.bench.recovery", "recovery from a checkpoint and a replay log"),
+    "runtime": ("cracktrader.bench.runtime", "the runtime daemon: runtimes publishing, readers paginating"),
 }
 
 

@@ -6,8 +6,9 @@
 group (``runtime``, ``daemon``, ...) is one line here plus its own module.
 
 Exit codes shared by every command: 0 success, 1 a check failed (mismatch,
-divergence), 2 usage error (argparse), 3 an input file was refused, 4 the requested
-backend is unavailable, 5 ``--strict`` refused a warning.
+divergence), 2 usage error (argparse), 3 an input file (or a request to the daemon) was
+refused, 4 the requested backend is unavailable, 5 ``--strict`` refused a warning, 6 the
+daemon could not be reached or could not start.
 """
 
 from __future__ import annotations
@@ -18,15 +19,19 @@ from typing import Sequence
 
 GROUPS = {
     "engine": "cracktrader.cli.engine",
+    "daemon": "cracktrader.api.cli",
+    "runtime": "cracktrader.runtime.cli",
 }
 
 EXIT_CODES_HELP = """exit codes:
   0  success
   1  a check failed (recovered state differs from an uninterrupted replay, divergence)
   2  usage error
-  3  an input file was refused (corrupt, truncated, unsupported version, mismatched)
+  3  an input file was refused (corrupt, truncated, unsupported version, mismatched),
+     or the daemon refused a request (a 4xx answer)
   4  the requested backend is not available (e.g. rust not built)
   5  --strict refused a warning (torn log tail, unclosed log, skipped steps)
+  6  the daemon could not be reached, or could not start
 """
 
 

@@ -43,6 +43,9 @@ def window_sums(values, period: int) -> Iterable[float] | None:
     inverse = math.ldexp(1.0, -shift)
     if inverse < _SMALLEST_NORMAL:
         return None  # a window sum could be subnormal: scaling back would round twice
+    largest = max(map(abs, values))
+    if math.frexp(largest)[1] + shift + period.bit_length() >= 1024:
+        return None  # a scaled window sum could exceed the float range when converted back
     try:
         # ldexp only moves the exponent, so every scaled value is an exact integer.
         ints = list(map(int, map(math.ldexp, values, repeat(shift))))

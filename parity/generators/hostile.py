@@ -67,9 +67,13 @@ def hostile_value(rng: random.Random) -> Any:
     return rng.choice(HOSTILE_VALUES)
 
 
+# Built once: json.dumps() would build an encoder per call, a cost every step pays.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def encode(obj: Any) -> str:
     """JSON text of ``obj``, with placeholders swapped for their raw tokens."""
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    text = _ENCODE(obj)
     if not text.isascii():
         try:
             text.encode("utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from backend_support import require_rust
+
 import inspect
 
 import pytest
@@ -26,9 +28,9 @@ def test_build_core_returns_the_backend_asked_for(backend: str) -> None:
         assert callable(getattr(core, name))
 
 
-def test_method_parameters_match_the_python_core(backend: str) -> None:
-    if backend == "python":
-        pytest.skip("the reference is what the rust core is compared with")
+def test_method_parameters_match_the_python_core() -> None:
+    # the python core is the reference the rust core's signatures are compared with
+    require_rust()
     rust_core = native().Core
     for name in METHODS:
         python_params = list(inspect.signature(getattr(PythonCore, name)).parameters)[1:]
@@ -100,7 +102,6 @@ def test_state_hash_is_sha256_of_the_canonical_snapshot(backend: str) -> None:
     assert core.state_hash() == hashlib.sha256(canonical_bytes(core.snapshot())).hexdigest()
 
 
-def test_build_profile_is_reported(backend: str) -> None:
-    if backend == "python":
-        pytest.skip("the python backend is not compiled")
+def test_build_profile_is_reported() -> None:
+    require_rust()
     assert native().build_profile() in ("release", "debug")

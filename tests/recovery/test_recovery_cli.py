@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from recovery_helpers import record_run, rust_core_available
+from recovery_helpers import record_run
 
 import cracktrader
 from cracktrader.cli import build_parser, main
@@ -99,8 +99,28 @@ def test_replay_exit_codes(recorded: Path, tmp_path: Path, capsys: pytest.Captur
     assert code == 5
 
 
-@pytest.mark.skipif(rust_core_available(), reason="checks the message when the rust core is missing")
-def test_missing_backend_exits_4(recorded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture
+def no_native(monkeypatch):
+    """Simulate an unbuilt extension, whether or not this machine has one."""
+    import importlib
+
+    from cracktrader import backend as backend_module
+
+    real_import = importlib.import_module
+
+    def refuse(name, *args, **kwargs):
+        if name == backend_module.NATIVE_MODULE:
+            raise ImportError("simulated: not built")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib, "import_module", refuse)
+    backend_module._reset_for_tests()
+    yield
+    monkeypatch.undo()
+    backend_module._reset_for_tests()
+
+
+def test_missing_backend_exits_4(recorded: Path, capsys: pytest.CaptureFixture[str], no_native) -> None:
     code, _, err = run(capsys, "engine", "replay", "--replay", str(recorded / "replay.log"), "--backend", "rust")
     assert code == 4 and "rust" in err
     code, out, _ = run(capsys, "engine", "recover", "--checkpoint", str(recorded / "checkpoints"),
