@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "iteration {iteration}: {events} events in {seconds:.4} s, {:.0} events/s, output sha256 {}",
             events as f64 / seconds,
-            &sha256_hex(out.as_bytes())[..16]
+            &sha256_hex(&out)[..16]
         );
     }
     Ok(())

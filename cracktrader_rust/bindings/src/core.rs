@@ -76,7 +76,7 @@ impl Core {
             let owned = owned_bytes(py, data)?;
             py.detach(move || core.apply_jsonl(&owned))
         };
-        Ok(PyBytes::new(py, out.as_bytes()))
+        Ok(PyBytes::new(py, &out))
     }
 
     /// All state needed to continue identically (schema `core_snapshot`).

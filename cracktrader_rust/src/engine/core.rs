@@ -370,10 +370,11 @@ impl Core {
         }
     }
 
-    /// JSON lines in, canonical JSON lines out (one per input line, D-008).
-    pub fn apply_jsonl(&mut self, data: &[u8]) -> String {
+    /// JSON lines in, canonical JSON lines out (one per input line, D-008), as UTF-8
+    /// bytes (Python receives `bytes`).
+    pub fn apply_jsonl(&mut self, data: &[u8]) -> Vec<u8> {
         // results are typically about twice the size of their inputs
-        let mut out = String::with_capacity(data.len().saturating_mul(2).saturating_add(256));
+        let mut out = Vec::with_capacity(data.len().saturating_mul(2).saturating_add(256));
         for line in strict_json::lines(data) {
             // zero-copy: the line's strings are borrowed while it is applied
             let result = match strict_json::parse_bytes_ref(line) {
@@ -381,7 +382,7 @@ impl Core {
                 Err(_) => refused(None, Code::InvalidPayload, Cow::Borrowed("")),
             };
             results::write_result(&mut out, &result);
-            out.push('\n');
+            out.push(b'\n');
         }
         out
     }

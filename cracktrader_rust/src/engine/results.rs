@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::canonical::write_str;
+use super::canonical::{write_str, TextSink};
 use super::numbers::{self, NumResult, Raw};
 use super::orders::{KeyId, Side, Transition};
 use super::value::{JsonView, View};
@@ -210,127 +210,125 @@ impl ResultBuilder {
 // and this is the hot path of `apply_jsonl`. The unit tests compare every writer with
 // the generic sorted-key writer (`canonical::write_value`).
 
-fn push_decimal(out: &mut String, raw: Raw) {
-    out.push('"');
-    numbers::write_decimal(out, raw);
-    out.push('"');
+fn push_decimal<S: TextSink + ?Sized>(out: &mut S, raw: Raw) {
+    numbers::write_decimal_quoted(out, raw);
 }
 
-fn push_opt_decimal(out: &mut String, raw: Option<Raw>) {
+fn push_opt_decimal<S: TextSink + ?Sized>(out: &mut S, raw: Option<Raw>) {
     match raw {
         Some(raw) => push_decimal(out, raw),
-        None => out.push_str("null"),
+        None => out.put_str("null"),
     }
 }
 
 /// Append the canonical JSON of `result` (no trailing newline).
-pub fn write_result(out: &mut String, result: &TransitionResult) {
-    out.push_str(if result.accepted { "{\"accepted\":true,\"cash_delta\":" } else { "{\"accepted\":false,\"cash_delta\":" });
+pub fn write_result<S: TextSink + ?Sized>(out: &mut S, result: &TransitionResult) {
+    out.put_str(if result.accepted { "{\"accepted\":true,\"cash_delta\":" } else { "{\"accepted\":false,\"cash_delta\":" });
     push_decimal(out, result.cash_delta);
-    out.push_str(",\"code\":\"");
-    out.push_str(result.code.as_str());
-    out.push_str("\",\"diagnostics\":[");
+    out.put_str(",\"code\":\"");
+    out.put_str(result.code.as_str());
+    out.put_str("\",\"diagnostics\":[");
     if let Some(diagnostic) = &result.diagnostic {
-        out.push_str("{\"code\":\"");
-        out.push_str(diagnostic.code.as_str());
-        out.push_str("\",\"field\":");
+        out.put_str("{\"code\":\"");
+        out.put_str(diagnostic.code.as_str());
+        out.put_str("\",\"field\":");
         write_str(out, &diagnostic.field);
-        out.push('}');
+        out.put_ascii(b"}");
     }
-    out.push_str("],\"fills\":[");
+    out.put_str("],\"fills\":[");
     for (index, fill) in result.fills.iter().enumerate() {
         if index > 0 {
-            out.push(',');
+            out.put_ascii(b",");
         }
         write_fill(out, fill);
     }
-    out.push_str(if result.late { "],\"late\":true,\"position_deltas\":[" } else { "],\"late\":false,\"position_deltas\":[" });
+    out.put_str(if result.late { "],\"late\":true,\"position_deltas\":[" } else { "],\"late\":false,\"position_deltas\":[" });
     for (index, delta) in result.position_deltas.iter().enumerate() {
         if index > 0 {
-            out.push(',');
+            out.put_ascii(b",");
         }
-        out.push_str("{\"instrument\":");
+        out.put_str("{\"instrument\":");
         write_str(out, &delta.instrument);
-        out.push_str(",\"realized_pnl_delta\":");
+        out.put_str(",\"realized_pnl_delta\":");
         push_decimal(out, delta.realized_pnl_delta);
-        out.push_str(",\"size_delta\":");
+        out.put_str(",\"size_delta\":");
         push_decimal(out, delta.size_delta);
-        out.push_str(",\"venue\":");
+        out.put_str(",\"venue\":");
         write_str(out, &delta.venue);
-        out.push('}');
+        out.put_ascii(b"}");
     }
-    out.push_str("],\"seq_id\":");
+    out.put_str("],\"seq_id\":");
     match result.seq_id {
         Some(seq) => push_int(out, seq),
-        None => out.push_str("null"),
+        None => out.put_str("null"),
     }
-    out.push_str(",\"transitions\":[");
+    out.put_str(",\"transitions\":[");
     for (index, transition) in result.transitions.iter().enumerate() {
         if index > 0 {
-            out.push(',');
+            out.put_ascii(b",");
         }
         write_transition(out, transition);
     }
-    out.push_str("]}");
+    out.put_str("]}");
 }
 
-fn push_int(out: &mut String, value: i64) {
+fn push_int<S: TextSink + ?Sized>(out: &mut S, value: i64) {
     if value < 0 {
-        out.push('-');
+        out.put_ascii(b"-");
     }
     numbers::write_unsigned(out, u128::from(value.unsigned_abs()));
 }
 
-fn write_fill(out: &mut String, fill: &Fill) {
-    out.push_str("{\"fee\":");
+fn write_fill<S: TextSink + ?Sized>(out: &mut S, fill: &Fill) {
+    out.put_str("{\"fee\":");
     push_decimal(out, fill.fee);
-    out.push_str(",\"fill_id\":");
+    out.put_str(",\"fill_id\":");
     write_str(out, &fill.fill_id);
-    out.push_str(",\"instrument\":");
+    out.put_str(",\"instrument\":");
     write_str(out, &fill.instrument);
-    out.push_str(",\"order_id\":");
+    out.put_str(",\"order_id\":");
     write_str(out, &fill.order_id);
-    out.push_str(",\"price\":");
+    out.put_str(",\"price\":");
     push_decimal(out, fill.price);
-    out.push_str(",\"qty\":");
+    out.put_str(",\"qty\":");
     push_decimal(out, fill.qty);
-    out.push_str(",\"side\":\"");
-    out.push_str(fill.side.as_str());
-    out.push_str("\",\"venue\":");
+    out.put_str(",\"side\":\"");
+    out.put_str(fill.side.as_str());
+    out.put_str("\",\"venue\":");
     write_str(out, &fill.venue);
-    out.push('}');
+    out.put_ascii(b"}");
 }
 
-fn write_transition(out: &mut String, t: &Transition) {
-    out.push_str("{\"avg_fill_price\":");
+fn write_transition<S: TextSink + ?Sized>(out: &mut S, t: &Transition) {
+    out.put_str("{\"avg_fill_price\":");
     push_opt_decimal(out, t.avg_fill_price);
-    out.push_str(",\"filled_qty\":");
+    out.put_str(",\"filled_qty\":");
     push_decimal(out, t.filled_qty);
-    out.push_str(",\"from\":");
+    out.put_str(",\"from\":");
     match t.from {
         Some(state) => {
-            out.push('"');
-            out.push_str(state.as_str());
-            out.push('"');
+            out.put_ascii(b"\"");
+            out.put_str(state.as_str());
+            out.put_ascii(b"\"");
         }
-        None => out.push_str("null"),
+        None => out.put_str("null"),
     }
-    out.push_str(",\"order_id\":");
+    out.put_str(",\"order_id\":");
     write_str(out, &t.order_id);
-    out.push_str(",\"reason\":");
+    out.put_str(",\"reason\":");
     match t.reason {
         Some(reason) => {
-            out.push('"');
-            out.push_str(reason.as_str());
-            out.push('"');
+            out.put_ascii(b"\"");
+            out.put_str(reason.as_str());
+            out.put_ascii(b"\"");
         }
-        None => out.push_str("null"),
+        None => out.put_str("null"),
     }
-    out.push_str(",\"remaining_qty\":");
+    out.put_str(",\"remaining_qty\":");
     push_decimal(out, t.remaining_qty);
-    out.push_str(",\"to\":\"");
-    out.push_str(t.to.as_str());
-    out.push_str("\"}");
+    out.put_str(",\"to\":\"");
+    out.put_str(t.to.as_str());
+    out.put_str("\"}");
 }
 
 #[cfg(test)]
