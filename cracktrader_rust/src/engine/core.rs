@@ -27,6 +27,7 @@ use super::accounting::{apply_fill_to_position, cash_delta, fill_fee, Position};
 use super::canonical::write_str;
 use super::config::{CoreConfig, LatePolicy};
 use super::errors::EngineError;
+use super::fast_input::{self, Fields};
 use super::inputs::{self, Body, Event, EventPayload, Intent, ParsedInput, Refusal};
 use super::numbers::{self, NumError, Raw};
 use super::orders::{transition, KeyId, Order, Reason, SavedOrder, State};
@@ -375,11 +376,13 @@ impl Core {
     pub fn apply_jsonl(&mut self, data: &[u8]) -> Vec<u8> {
         // results are typically about twice the size of their inputs
         let mut out = Vec::with_capacity(data.len().saturating_mul(2).saturating_add(256));
+        let mut fields = Fields::new();
         for line in strict_json::lines(data) {
-            // zero-copy: the line's strings are borrowed while it is applied
-            let result = match strict_json::parse_bytes_ref(line) {
-                Ok(value) => self.apply(&value),
-                Err(_) => refused(None, Code::InvalidPayload, Cow::Borrowed("")),
+            // Typed reading straight from the line; anything it is not sure about
+            // (every refusal, and unusual spellings) takes the reference path.
+            let result = match fast_input::read_line(line, &mut fields) {
+                Some(parsed) => self.apply_parsed(&parsed),
+                None => self.apply_line_reference(line),
             };
             results::write_result(&mut out, &result);
             out.push(b'\n');
@@ -387,7 +390,18 @@ impl Core {
         out
     }
 
-    fn apply_parsed(&mut self, parsed: &ParsedInput<'_>) -> TransitionResult {
+    /// One line through the reference reader (strict JSON, then `parse_input`).
+    fn apply_line_reference(&mut self, line: &[u8]) -> TransitionResult {
+        // zero-copy: the line's strings are borrowed while it is applied
+        match strict_json::parse_bytes_ref(line) {
+            Ok(value) => self.apply(&value),
+            Err(_) => refused(None, Code::InvalidPayload, Cow::Borrowed("")),
+        }
+    }
+
+    /// Apply an input that passed validation (`inputs::parse_input` or
+    /// `fast_input::build`; nothing else makes a `ParsedInput`).
+    pub fn apply_parsed(&mut self, parsed: &ParsedInput<'_>) -> TransitionResult {
         let seq_id = parsed.seq_id;
         if seq_id <= self.last_seq_id {
             return refused(Some(seq_id), Code::OutOfSequence, Cow::Borrowed("/seq_id"));
