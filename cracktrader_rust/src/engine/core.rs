@@ -87,17 +87,38 @@ pub(crate) struct KeyState {
     pub(crate) working: Vec<usize>,
 }
 
+/// An interned (venue, instrument) pair as a map key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PairKey(Arc<str>, Arc<str>);
+
+/// A borrowed (venue, instrument) pair: looks up a `PairKey` with one hash of the two
+/// strings and no allocation (hashes exactly as `PairKey` does).
+#[derive(Hash)]
+struct PairRef<'a>(&'a str, &'a str);
+
+impl std::hash::Hash for PairKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        PairRef(&self.0, &self.1).hash(state);
+    }
+}
+
+impl hashbrown::Equivalent<PairKey> for PairRef<'_> {
+    fn equivalent(&self, key: &PairKey) -> bool {
+        *key.0 == *self.0 && *key.1 == *self.1
+    }
+}
+
 /// Interned (venue, instrument) pairs.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InstrumentKeys {
-    by_venue: HashMap<Arc<str>, HashMap<Arc<str>, KeyId>>,
+    by_pair: HashMap<PairKey, KeyId>,
     names: Vec<(Arc<str>, Arc<str>)>,
 }
 
 impl InstrumentKeys {
     /// The id of an interned pair, without interning it.
     pub(crate) fn lookup(&self, venue: &str, instrument: &str) -> Option<KeyId> {
-        self.by_venue.get(venue).and_then(|m| m.get(instrument)).copied()
+        self.by_pair.get(&PairRef(venue, instrument)).copied()
     }
 
     /// (venue, instrument) of an id.
@@ -146,8 +167,10 @@ pub struct Core {
     pub(crate) kill_switch: bool,
     pub(crate) allow_short: bool,
     tx: Transaction,
-    /// Scratch buffer for stream and idempotency keys (no allocation per lookup).
+    /// Scratch buffer for the stream key (no allocation per lookup).
     scratch: String,
+    /// Scratch buffer for the idempotency key.
+    key_scratch: String,
 }
 
 impl Core {
@@ -169,6 +192,7 @@ impl Core {
             allow_short: config.allow_short,
             tx: Transaction::default(),
             scratch: String::new(),
+            key_scratch: String::new(),
             config,
         }
     }
@@ -190,16 +214,13 @@ impl Core {
             return key;
         }
         let key = self.keys.names.len();
-        let venue_arc: Arc<str> = match self.keys.by_venue.get_key_value(venue) {
+        // share the venue's text with its other instruments
+        let venue_arc: Arc<str> = match self.keys.names.iter().find(|(v, _)| **v == *venue) {
             Some((existing, _)) => Arc::clone(existing),
             None => Arc::from(venue),
         };
         let instrument_arc: Arc<str> = Arc::from(instrument);
-        self.keys
-            .by_venue
-            .entry(Arc::clone(&venue_arc))
-            .or_default()
-            .insert(Arc::clone(&instrument_arc), key);
+        self.keys.by_pair.insert(PairKey(Arc::clone(&venue_arc), Arc::clone(&instrument_arc)), key);
         self.keys.names.push((venue_arc, instrument_arc));
         self.per_key.push(KeyState::default());
         key
@@ -420,12 +441,10 @@ impl Core {
                 }
             }
         }
-        let key = idempotency_key(parsed);
-        if let Some(key) = &key {
-            if self.applied_keys.contains(key.as_ref()) {
-                self.last_seq_id = seq_id;
-                return accepted_without_effect(seq_id, Code::Duplicate, late);
-            }
+        let has_key = write_idempotency_key(&mut self.key_scratch, parsed);
+        if has_key && self.applied_keys.contains(self.key_scratch.as_str()) {
+            self.last_seq_id = seq_id;
+            return accepted_without_effect(seq_id, Code::Duplicate, late);
         }
         let mut result = ResultBuilder::new();
         self.begin();
@@ -451,8 +470,8 @@ impl Core {
                 }
             }
         }
-        if let Some(key) = key {
-            self.applied_keys.insert(key.into_owned());
+        if has_key {
+            self.applied_keys.insert(self.key_scratch.clone());
         }
         let keys = &self.keys;
         result.finish(seq_id, Code::Ok, late, |k| keys.names(k))
@@ -569,7 +588,14 @@ impl Core {
         order.fill_count = order.fill_count.checked_add(1).ok_or(Stop::Overflow)?;
         let fill_id = match fill_id {
             Some(id) => id.to_owned(),
-            None => format!("{}:{}", order.order_id, order.fill_count),
+            None => {
+                // "{order_id}:{fill_count}", without the formatting machinery
+                let mut id = String::with_capacity(order.order_id.len().saturating_add(8));
+                id.push_str(&order.order_id);
+                id.push(':');
+                push_int(&mut id, order.fill_count);
+                id
+            }
         };
         let fill = Fill {
             order_id: Arc::clone(&order.order_id),
@@ -686,30 +712,60 @@ pub(crate) fn write_stream_key(out: &mut String, event: &Event<'_>) {
         }
     }
     out.push(',');
-    out.push_str(&event.producer.to_string());
+    push_int(out, i128::from(event.producer));
     out.push(']');
 }
 
-/// The key whose second application is a `duplicate` (DESIGN.md section 6, D-033).
-pub fn idempotency_key<'a>(parsed: &ParsedInput<'a>) -> Option<Cow<'a, str>> {
+/// An integer in decimal, without the formatting machinery.
+fn push_int(out: &mut String, value: i128) {
+    if value < 0 {
+        out.push('-');
+    }
+    numbers::write_unsigned(out, value.unsigned_abs());
+}
+
+/// Write the idempotency key of `parsed` into `out` (cleared first); `false` when the
+/// input has none. The text is exactly `idempotency_key`'s.
+pub fn write_idempotency_key(out: &mut String, parsed: &ParsedInput<'_>) -> bool {
+    out.clear();
     match &parsed.body {
-        Body::Intent(Intent::PlaceOrder(place)) => Some(Cow::Owned(format!("intent:{}", place.intent_id))),
-        Body::Intent(_) => None,
+        Body::Intent(Intent::PlaceOrder(place)) => {
+            out.push_str("intent:");
+            out.push_str(place.intent_id);
+        }
+        Body::Intent(_) => return false,
         Body::Event(event) => {
             if let Some(key) = event.idempotency_key {
-                return Some(Cow::Borrowed(key));
+                out.push_str(key);
+                return true;
             }
             if !event.event_type.is_report() {
-                return None;
+                return false;
             }
             let venue = event.venue.unwrap_or("");
             let order_id = event.payload.report_order_id().unwrap_or("");
-            Some(Cow::Owned(match &event.payload {
-                EventPayload::OrderFilled { fill_id, .. } => format!("fill:{venue}:{order_id}:{fill_id}"),
-                _ => format!("{}:{venue}:{order_id}", event.event_type.as_str()),
-            }))
+            match &event.payload {
+                EventPayload::OrderFilled { fill_id, .. } => {
+                    for part in ["fill:", venue, ":", order_id, ":", fill_id] {
+                        out.push_str(part);
+                    }
+                }
+                _ => {
+                    for part in [event.event_type.as_str(), ":", venue, ":", order_id] {
+                        out.push_str(part);
+                    }
+                }
+            }
         }
     }
+    true
+}
+
+/// The key whose second application is a `duplicate` (DESIGN.md section 6, D-033);
+/// `apply` writes it into a reused buffer with `write_idempotency_key`.
+pub fn idempotency_key(parsed: &ParsedInput<'_>) -> Option<String> {
+    let mut out = String::new();
+    write_idempotency_key(&mut out, parsed).then_some(out)
 }
 
 #[cfg(test)]

@@ -178,34 +178,41 @@ fn fast_decimal(text: &str) -> Option<Raw> {
         Some((b'-', rest)) => (true, rest),
         _ => (false, bytes),
     };
+    // at most 18 digits and a point: the digits fit a u64 without overflow
     if body.is_empty() || body.len() > 19 {
         return None;
     }
     let mut value: u64 = 0;
-    let mut digits = 0u32;
-    let mut decimals: Option<u32> = None;
+    let mut point: Option<usize> = None;
     for (index, byte) in body.iter().enumerate() {
-        match byte {
-            b'0'..=b'9' => {
-                value = value.wrapping_mul(10).wrapping_add(u64::from(byte.wrapping_sub(b'0')));
-                digits = digits.wrapping_add(1);
-                if let Some(count) = decimals.as_mut() {
-                    *count = count.wrapping_add(1);
-                }
-            }
-            // a point needs digits on both sides, as the grammar says
-            b'.' if decimals.is_none() && index > 0 && index.saturating_add(1) < body.len() => decimals = Some(0),
-            _ => return None,
+        let digit = byte.wrapping_sub(b'0');
+        if digit < 10 {
+            value = value.wrapping_mul(10).wrapping_add(u64::from(digit));
+        } else if *byte == b'.' && point.is_none() {
+            point = Some(index);
+        } else {
+            return None;
         }
     }
-    let decimals = decimals.unwrap_or(0);
+    let decimals = match point {
+        // a point needs digits on both sides, as the grammar says
+        Some(index) if index == 0 || index.saturating_add(1) == body.len() => return None,
+        Some(index) => body.len().wrapping_sub(index).wrapping_sub(1),
+        None => 0,
+    };
+    let digits = body.len().wrapping_sub(usize::from(point.is_some()));
     if digits > 18 || decimals > 9 {
         return None;
     }
-    let scale = 10i128.checked_pow(9u32.checked_sub(decimals)?)?;
-    let magnitude = i128::from(value).checked_mul(scale)?;
-    Some(if negative { magnitude.checked_neg()? } else { magnitude })
+    // value < 10^18 and scale <= 10^9: the product is below 2^127, exact
+    let scale = POW10.get(9usize.wrapping_sub(decimals)).copied()?;
+    let magnitude = i128::from(value).wrapping_mul(i128::from(scale));
+    Some(if negative { magnitude.wrapping_neg() } else { magnitude })
 }
+
+/// 10^0 ..= 10^9.
+const POW10: [u64; 10] =
+    [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
 
 /// Parse the decimal-string form (no surrounding whitespace, ASCII only).
 pub fn parse_decimal_str(text: &str) -> NumResult {
