@@ -242,16 +242,18 @@ impl<'a> Fields<'a> {
     /// A top-level scalar; `false` (give up) for an unknown or repeated key, and for
     /// `payload`, which must be an object (`open_payload`).
     pub fn set_top(&mut self, key: &str, value: Tok<'a>) -> bool {
-        match top_key(key) {
-            Some(id) if id != PAYLOAD && self.top_mask & (1 << id) == 0 => {
-                self.top_mask |= 1 << id;
-                if let Some(slot) = self.top.get_mut(id) {
-                    *slot = value;
-                }
-                true
-            }
-            _ => false,
+        top_key(key).is_some_and(|id| self.set_top_id(id, value))
+    }
+
+    fn set_top_id(&mut self, id: usize, value: Tok<'a>) -> bool {
+        if id == PAYLOAD || self.top_mask & (1 << id) != 0 {
+            return false;
         }
+        self.top_mask |= 1 << id;
+        if let Some(slot) = self.top.get_mut(id) {
+            *slot = value;
+        }
+        true
     }
 
     /// The top-level `payload` key with an object value; `false` when repeated.
@@ -264,16 +266,18 @@ impl<'a> Fields<'a> {
 
     /// A payload scalar; `false` (give up) for an unknown or repeated key.
     pub fn set_payload(&mut self, key: &str, value: Tok<'a>) -> bool {
-        match payload_key(key) {
-            Some(id) if self.payload_mask & (1 << id) == 0 => {
-                self.payload_mask |= 1 << id;
-                if let Some(slot) = self.payload.get_mut(id) {
-                    *slot = value;
-                }
-                true
-            }
-            _ => false,
+        payload_key(key).is_some_and(|id| self.set_payload_id(id, value))
+    }
+
+    fn set_payload_id(&mut self, id: usize, value: Tok<'a>) -> bool {
+        if self.payload_mask & (1 << id) != 0 {
+            return false;
         }
+        self.payload_mask |= 1 << id;
+        if let Some(slot) = self.payload.get_mut(id) {
+            *slot = value;
+        }
+        true
     }
 
     fn top(&self, id: usize) -> Option<Tok<'a>> {
@@ -515,6 +519,119 @@ fn build_intent<'a>(f: &Fields<'a>) -> Option<ParsedInput<'a>> {
 
 // ------------------------------------------------------------ the line scanner
 
+/// A key as it stands in JSON text, quotes and colon included (`"kind":`), with its id.
+type Pattern = (usize, &'static [u8]);
+
+macro_rules! keys {
+    ($($id:expr => $name:literal),* $(,)?) => {
+        &[$(($id, concat!("\"", $name, "\":").as_bytes())),*]
+    };
+}
+
+// Producers write keys in one of two orders: sorted (canonical JSON, `sort_keys`) or
+// declared (Python's dicts as the reference builds them). The scanner predicts the
+// next key from the order it has seen; a correct guess costs one compare instead of
+// a string scan and a lookup, a wrong one falls back to reading the key.
+const EVENT_SORTED: &[Pattern] = keys![
+    EVENT_TIME => "event_time", EVENT_TYPE => "event_type", IDEMPOTENCY_KEY => "idempotency_key",
+    INGEST_TIME => "ingest_time", INSTRUMENT => "instrument", KIND => "kind", PAYLOAD => "payload",
+    PRODUCER => "producer", SEQ_ID => "seq_id", SOURCE => "source", VENUE => "venue",
+];
+const EVENT_DECLARED: &[Pattern] = keys![
+    KIND => "kind", SEQ_ID => "seq_id", EVENT_TIME => "event_time", INGEST_TIME => "ingest_time",
+    SOURCE => "source", VENUE => "venue", INSTRUMENT => "instrument", EVENT_TYPE => "event_type",
+    PAYLOAD => "payload", IDEMPOTENCY_KEY => "idempotency_key", PRODUCER => "producer",
+];
+const INTENT_SORTED: &[Pattern] =
+    keys![INTENT_TYPE => "intent_type", KIND => "kind", PAYLOAD => "payload", SEQ_ID => "seq_id"];
+const INTENT_DECLARED: &[Pattern] =
+    keys![KIND => "kind", SEQ_ID => "seq_id", INTENT_TYPE => "intent_type", PAYLOAD => "payload"];
+
+const BAR_SORTED: &[Pattern] = keys![
+    P_CLOSE => "close", P_HIGH => "high", P_LOW => "low", P_OPEN => "open",
+    P_TIMEFRAME_MS => "timeframe_ms", P_VOLUME => "volume",
+];
+const BAR_DECLARED: &[Pattern] = keys![
+    P_OPEN => "open", P_HIGH => "high", P_LOW => "low", P_CLOSE => "close", P_VOLUME => "volume",
+    P_TIMEFRAME_MS => "timeframe_ms",
+];
+const TRADE_SORTED: &[Pattern] =
+    keys![P_AMOUNT => "amount", P_PRICE => "price", P_SIDE => "side", P_TRADE_ID => "trade_id"];
+const TRADE_DECLARED: &[Pattern] =
+    keys![P_PRICE => "price", P_AMOUNT => "amount", P_SIDE => "side", P_TRADE_ID => "trade_id"];
+const ORDER_ONLY: &[Pattern] = keys![P_ORDER_ID => "order_id"];
+const ORDER_REASON: &[Pattern] = keys![P_ORDER_ID => "order_id", P_REASON => "reason"];
+const FILLED_SORTED: &[Pattern] = keys![
+    P_FEE => "fee", P_FILL_ID => "fill_id", P_ORDER_ID => "order_id", P_PRICE => "price", P_QTY => "qty",
+];
+const FILLED_DECLARED: &[Pattern] = keys![
+    P_ORDER_ID => "order_id", P_FILL_ID => "fill_id", P_QTY => "qty", P_PRICE => "price", P_FEE => "fee",
+];
+const TIMER: &[Pattern] = keys![P_NAME => "name"];
+const KILL_SWITCH: &[Pattern] = keys![P_ENABLED => "enabled"];
+const PLACE_SORTED: &[Pattern] = keys![
+    P_EXPIRE_TIME => "expire_time", P_INSTRUMENT => "instrument", P_INTENT_ID => "intent_id",
+    P_LIMIT_PRICE => "limit_price", P_OCO_GROUP => "oco_group", P_ORDER_ID => "order_id",
+    P_ORDER_TYPE => "order_type", P_PARENT_ORDER_ID => "parent_order_id", P_QTY => "qty", P_SIDE => "side",
+    P_STOP_PRICE => "stop_price", P_STRATEGY_ID => "strategy_id", P_TIME_IN_FORCE => "time_in_force",
+    P_VENUE => "venue",
+];
+const PLACE_DECLARED: &[Pattern] = keys![
+    P_INTENT_ID => "intent_id", P_ORDER_ID => "order_id", P_INSTRUMENT => "instrument", P_VENUE => "venue",
+    P_SIDE => "side", P_ORDER_TYPE => "order_type", P_QTY => "qty", P_LIMIT_PRICE => "limit_price",
+    P_STOP_PRICE => "stop_price", P_TIME_IN_FORCE => "time_in_force", P_EXPIRE_TIME => "expire_time",
+    P_PARENT_ORDER_ID => "parent_order_id", P_OCO_GROUP => "oco_group", P_STRATEGY_ID => "strategy_id",
+];
+const REPLACE_SORTED: &[Pattern] = keys![
+    P_LIMIT_PRICE => "limit_price", P_ORDER_ID => "order_id", P_QTY => "qty", P_STOP_PRICE => "stop_price",
+];
+const REPLACE_DECLARED: &[Pattern] = keys![
+    P_ORDER_ID => "order_id", P_QTY => "qty", P_LIMIT_PRICE => "limit_price", P_STOP_PRICE => "stop_price",
+];
+const RISK_FLAG: &[Pattern] = keys![P_NAME => "name", P_VALUE => "value"];
+
+/// The top-level key order to expect after the first key (and its value).
+fn top_order(first: usize, value: Tok<'_>) -> &'static [Pattern] {
+    match (first, value) {
+        (EVENT_TIME, _) => EVENT_SORTED,
+        (INTENT_TYPE, _) => INTENT_SORTED,
+        (KIND, Tok::Str("intent")) => INTENT_DECLARED,
+        (KIND, _) => EVENT_DECLARED,
+        _ => &[],
+    }
+}
+
+/// The payload key order to expect, from the type read so far.
+fn payload_order(fields: &Fields<'_>, sorted: bool) -> &'static [Pattern] {
+    let pick = |by_sort: &'static [Pattern], by_declaration: &'static [Pattern]| {
+        if sorted {
+            by_sort
+        } else {
+            by_declaration
+        }
+    };
+    if let Some(Tok::Str(event_type)) = fields.top(EVENT_TYPE) {
+        return match event_type {
+            "bar" => pick(BAR_SORTED, BAR_DECLARED),
+            "trade" => pick(TRADE_SORTED, TRADE_DECLARED),
+            "order_filled" => pick(FILLED_SORTED, FILLED_DECLARED),
+            "order_accepted" | "order_cancelled" | "order_expired" => ORDER_ONLY,
+            "order_rejected" | "cancel_rejected" => ORDER_REASON,
+            "timer" => TIMER,
+            "kill_switch" => KILL_SWITCH,
+            _ => &[],
+        };
+    }
+    match fields.top(INTENT_TYPE) {
+        Some(Tok::Str("place_order")) => pick(PLACE_SORTED, PLACE_DECLARED),
+        Some(Tok::Str("cancel_order")) => ORDER_ONLY,
+        Some(Tok::Str("replace_order")) => pick(REPLACE_SORTED, REPLACE_DECLARED),
+        Some(Tok::Str("set_risk_flag")) => RISK_FLAG,
+        _ => &[],
+    }
+}
+
+
 /// Read one JSON line into `fields` and build it (see the module doc for what is
 /// read here; `None` for anything else).
 pub fn read_line<'a>(line: &'a [u8], fields: &mut Fields<'a>) -> Option<ParsedInput<'a>> {
@@ -527,23 +644,31 @@ pub fn read_line<'a>(line: &'a [u8], fields: &mut Fields<'a>) -> Option<ParsedIn
     scan.ws();
     scan.eat(b'{')?;
     scan.ws();
+    let mut order: &'static [Pattern] = &[];
+    let mut index = 0usize;
     loop {
-        let key = scan.string()?;
+        let id = match scan.predicted(order.get(index)) {
+            Some(id) => id,
+            None => top_key(scan.key()?)?,
+        };
         scan.ws();
-        scan.eat(b':')?;
-        scan.ws();
-        if key == "payload" && scan.peek() == Some(b'{') {
+        if id == PAYLOAD {
+            scan.eat(b'{')?; // a payload that is not an object: the reference decides
             if !fields.open_payload() {
                 return None;
             }
-            scan.pos = scan.pos.saturating_add(1);
-            scan.payload(fields)?;
+            let sorted = order.first().is_some_and(|(first, _)| *first != KIND);
+            scan.payload(fields, payload_order(fields, sorted))?;
         } else {
             let value = scan.scalar()?;
-            if !fields.set_top(key, value) {
+            if !fields.set_top_id(id, value) {
                 return None;
             }
+            if index == 0 {
+                order = top_order(id, value);
+            }
         }
+        index = index.saturating_add(1);
         scan.ws();
         match scan.next()? {
             b',' => scan.ws(),
@@ -584,6 +709,26 @@ impl<'a> Scanner<'a> {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.pos = self.pos.saturating_add(1);
         }
+    }
+
+    /// The id of the predicted key when the text at the cursor is exactly that key
+    /// and its colon (then consumed).
+    fn predicted(&mut self, expected: Option<&Pattern>) -> Option<usize> {
+        let (id, pattern) = expected?;
+        let end = self.pos.saturating_add(pattern.len());
+        if self.bytes.get(self.pos..end)? != *pattern {
+            return None;
+        }
+        self.pos = end;
+        Some(*id)
+    }
+
+    /// A key (a string without escapes) and its colon.
+    fn key(&mut self) -> Option<&'a str> {
+        let key = self.string()?;
+        self.ws();
+        self.eat(b':')?;
+        Some(key)
     }
 
     /// A string without escapes or control characters.
@@ -644,20 +789,21 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The payload object's members, after its `{`.
-    fn payload(&mut self, fields: &mut Fields<'a>) -> Option<()> {
+    /// The payload object's members, after its `{`, expecting keys in `order`.
+    fn payload(&mut self, fields: &mut Fields<'a>, order: &'static [Pattern]) -> Option<()> {
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos = self.pos.saturating_add(1);
             return Some(());
         }
-        loop {
-            let key = self.string()?;
-            self.ws();
-            self.eat(b':')?;
+        for index in 0usize.. {
+            let id = match self.predicted(order.get(index)) {
+                Some(id) => id,
+                None => payload_key(self.key()?)?,
+            };
             self.ws();
             let value = self.scalar()?;
-            if !fields.set_payload(key, value) {
+            if !fields.set_payload_id(id, value) {
                 return None;
             }
             self.ws();
@@ -667,5 +813,6 @@ impl<'a> Scanner<'a> {
                 _ => return None,
             }
         }
+        None
     }
 }
