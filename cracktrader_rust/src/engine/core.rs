@@ -28,10 +28,12 @@ use super::canonical::write_str;
 use super::config::{CoreConfig, LatePolicy};
 use super::errors::EngineError;
 use super::fast_input::{self, Fields};
-use super::inputs::{self, Body, Event, EventPayload, Intent, ParsedInput, Refusal};
+use super::inputs::{self, Body, Event, EventPayload, Intent, ParsedInput, Refusal, Source};
 use super::numbers::{self, NumError, Raw};
 use super::orders::{transition, KeyId, Order, Reason, SavedOrder, State};
-use super::results::{self, accepted_without_effect, refused, Code, Fill, ResultBuilder, TransitionResult};
+use super::results::{
+    self, refused, view_without_effect, Code, Diagnostic, Fill, ResultBuilder, ResultView, TransitionResult,
+};
 use super::strict_json;
 use super::value::{JsonView, Value};
 use super::{intents, matching, reports, snapshot};
@@ -54,6 +56,14 @@ impl From<NumError> for Stop {
     fn from(_: NumError) -> Self {
         Stop::Overflow
     }
+}
+
+/// How an input ended (`Core::run`).
+enum Outcome {
+    Refused(Code, Cow<'static, str>),
+    Duplicate { late: bool },
+    /// Applied; its effects are in `Core::result`.
+    Applied { late: bool },
 }
 
 /// What a handler returns.
@@ -106,6 +116,63 @@ impl hashbrown::Equivalent<PairKey> for PairRef<'_> {
     fn equivalent(&self, key: &PairKey) -> bool {
         *key.0 == *self.0 && *key.1 == *self.1
     }
+}
+
+/// A stream `[source, venue, instrument, producer]` (D-032) as a map key; its
+/// canonical JSON text (the snapshot's key) is written only for snapshots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StreamKey {
+    pub(crate) source: Source,
+    pub(crate) venue: Option<Box<str>>,
+    pub(crate) instrument: Option<Box<str>>,
+    pub(crate) producer: i64,
+}
+
+/// A borrowed stream key (hashes exactly as `StreamKey`).
+#[derive(Hash)]
+struct StreamRef<'a> {
+    source: Source,
+    venue: Option<&'a str>,
+    instrument: Option<&'a str>,
+    producer: i64,
+}
+
+impl StreamKey {
+    fn as_ref(&self) -> StreamRef<'_> {
+        StreamRef {
+            source: self.source,
+            venue: self.venue.as_deref(),
+            instrument: self.instrument.as_deref(),
+            producer: self.producer,
+        }
+    }
+
+    /// The canonical JSON of `[source, venue, instrument, producer]`.
+    pub(crate) fn to_json(&self) -> String {
+        let mut out = String::with_capacity(48);
+        let key = self.as_ref();
+        write_stream_key(&mut out, key.source, key.venue, key.instrument, key.producer);
+        out
+    }
+}
+
+impl std::hash::Hash for StreamKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_ref().hash(state);
+    }
+}
+
+impl hashbrown::Equivalent<StreamKey> for StreamRef<'_> {
+    fn equivalent(&self, key: &StreamKey) -> bool {
+        self.source == key.source
+            && self.producer == key.producer
+            && self.venue == key.venue.as_deref()
+            && self.instrument == key.instrument.as_deref()
+    }
+}
+
+fn stream_of<'a>(event: &Event<'a>) -> StreamRef<'a> {
+    StreamRef { source: event.source, venue: event.venue, instrument: event.instrument, producer: event.producer }
 }
 
 /// Interned (venue, instrument) pairs.
@@ -162,14 +229,17 @@ pub struct Core {
     /// OCO group -> members, in submit order.
     pub(crate) oco_groups: HashMap<String, Vec<usize>>,
     pub(crate) applied_keys: HashSet<String>,
-    /// Canonical JSON of `[source, venue, instrument, producer]` -> last event_time.
-    pub(crate) stream_times: HashMap<String, i64>,
+    /// Stream (D-032) -> last event_time.
+    pub(crate) stream_times: HashMap<StreamKey, i64>,
     pub(crate) kill_switch: bool,
     pub(crate) allow_short: bool,
     tx: Transaction,
-    /// Scratch buffer for the stream key (no allocation per lookup).
-    scratch: String,
-    /// Scratch buffer for the idempotency key.
+    /// The effects of the input being applied (buffers reused across inputs).
+    result: ResultBuilder,
+    /// Reused buffers: `working_of`'s copies and `settle`'s queue.
+    spare_indices: Vec<usize>,
+    settle_queue: VecDeque<(usize, bool, bool)>,
+    /// Scratch buffer for the idempotency key (no allocation per lookup).
     key_scratch: String,
 }
 
@@ -191,7 +261,9 @@ impl Core {
             kill_switch: false,
             allow_short: config.allow_short,
             tx: Transaction::default(),
-            scratch: String::new(),
+            result: ResultBuilder::new(),
+            spare_indices: Vec::new(),
+            settle_queue: VecDeque::new(),
             key_scratch: String::new(),
             config,
         }
@@ -271,9 +343,20 @@ impl Core {
         })
     }
 
-    /// A copy of an instrument's working orders, in submit order.
-    pub(crate) fn working_of(&self, key: KeyId) -> Vec<usize> {
-        self.per_key.get(key).map(|k| k.working.clone()).unwrap_or_default()
+    /// A copy of an instrument's working orders, in submit order, in a reused buffer
+    /// (give it back with `recycle`).
+    pub(crate) fn working_of(&mut self, key: KeyId) -> Vec<usize> {
+        let mut copy = std::mem::take(&mut self.spare_indices);
+        copy.clear();
+        if let Some(state) = self.per_key.get(key) {
+            copy.extend_from_slice(&state.working);
+        }
+        copy
+    }
+
+    /// Return a buffer from `working_of` for reuse.
+    pub(crate) fn recycle(&mut self, buffer: Vec<usize>) {
+        self.spare_indices = buffer;
     }
 
     /// Append a new order and index it (working, children, OCO group).
@@ -401,11 +484,10 @@ impl Core {
         for line in strict_json::lines(data) {
             // Typed reading straight from the line; anything it is not sure about
             // (every refusal, and unusual spellings) takes the reference path.
-            let result = match fast_input::read_line(line, &mut fields) {
-                Some(parsed) => self.apply_parsed(&parsed),
-                None => self.apply_line_reference(line),
-            };
-            results::write_result(&mut out, &result);
+            match fast_input::read_line(line, &mut fields) {
+                Some(parsed) => self.apply_parsed_with(&parsed, |view| results::write_result(&mut out, view)),
+                None => results::write_result(&mut out, &self.apply_line_reference(line).view()),
+            }
             out.push(b'\n');
         }
         out
@@ -423,19 +505,39 @@ impl Core {
     /// Apply an input that passed validation (`inputs::parse_input` or
     /// `fast_input::build`; nothing else makes a `ParsedInput`).
     pub fn apply_parsed(&mut self, parsed: &ParsedInput<'_>) -> TransitionResult {
+        self.apply_parsed_with(parsed, |view| view.to_owned())
+    }
+
+    /// `apply_parsed`, handing the result to `emit` as a view of the core's reused
+    /// buffers (no per-input allocation for the result itself).
+    pub fn apply_parsed_with<R>(&mut self, parsed: &ParsedInput<'_>, emit: impl FnOnce(&ResultView<'_>) -> R) -> R {
+        let seq_id = Some(parsed.seq_id);
+        match self.run(parsed) {
+            Outcome::Refused(code, field) => {
+                let diagnostic = Diagnostic { code, field };
+                emit(&view_without_effect(seq_id, code, false, Some(&diagnostic)))
+            }
+            Outcome::Duplicate { late } => emit(&view_without_effect(seq_id, Code::Duplicate, late, None)),
+            Outcome::Applied { late } => {
+                let keys = &self.keys;
+                emit(&self.result.view(parsed.seq_id, Code::Ok, late, |k| keys.names(k)))
+            }
+        }
+    }
+
+    /// Everything `apply_parsed` does to the state; an applied input's effects are
+    /// left in `self.result`.
+    fn run(&mut self, parsed: &ParsedInput<'_>) -> Outcome {
         let seq_id = parsed.seq_id;
         if seq_id <= self.last_seq_id {
-            return refused(Some(seq_id), Code::OutOfSequence, Cow::Borrowed("/seq_id"));
+            return Outcome::Refused(Code::OutOfSequence, Cow::Borrowed("/seq_id"));
         }
         let mut late = false;
         if let Body::Event(event) = &parsed.body {
-            // the stream key stays in `scratch` until the commit below
-            self.scratch.clear();
-            write_stream_key(&mut self.scratch, event);
-            if let Some(last) = self.stream_times.get(self.scratch.as_str()) {
+            if let Some(last) = self.stream_times.get(&stream_of(event)) {
                 if event.event_time < *last {
                     if self.config.late_policy == LatePolicy::Reject {
-                        return refused(Some(seq_id), Code::LateEvent, Cow::Borrowed("/event_time"));
+                        return Outcome::Refused(Code::LateEvent, Cow::Borrowed("/event_time"));
                     }
                     late = true;
                 }
@@ -444,37 +546,51 @@ impl Core {
         let has_key = write_idempotency_key(&mut self.key_scratch, parsed);
         if has_key && self.applied_keys.contains(self.key_scratch.as_str()) {
             self.last_seq_id = seq_id;
-            return accepted_without_effect(seq_id, Code::Duplicate, late);
+            return Outcome::Duplicate { late };
         }
-        let mut result = ResultBuilder::new();
+        // the builder's buffers are reused from input to input
+        let mut result = std::mem::take(&mut self.result);
+        result.clear();
         self.begin();
-        match self.dispatch(parsed, &mut result) {
+        let outcome = self.dispatch(parsed, &mut result);
+        self.result = result;
+        match outcome {
             Ok(()) => {}
             Err(Stop::Refused(refusal)) => {
                 self.rollback();
-                return refused(Some(seq_id), refusal.code, refusal.field);
+                return Outcome::Refused(refusal.code, refusal.field);
             }
             Err(Stop::Overflow) => {
                 self.rollback();
-                return refused(Some(seq_id), Code::NumericOverflow, Cow::Borrowed(""));
+                return Outcome::Refused(Code::NumericOverflow, Cow::Borrowed(""));
             }
         }
         self.commit();
         self.last_seq_id = seq_id;
         if let (false, Body::Event(event)) = (late, &parsed.body) {
-            // the stream time is never lowered: a late event was not applied above
-            match self.stream_times.get_mut(self.scratch.as_str()) {
-                Some(time) => *time = event.event_time,
-                None => {
-                    self.stream_times.insert(self.scratch.clone(), event.event_time);
-                }
-            }
+            self.record_stream_time(event);
         }
         if has_key {
             self.applied_keys.insert(self.key_scratch.clone());
         }
-        let keys = &self.keys;
-        result.finish(seq_id, Code::Ok, late, |k| keys.names(k))
+        Outcome::Applied { late }
+    }
+
+    /// The stream's time after an applied event (never lowered: a late event was not
+    /// applied).
+    fn record_stream_time(&mut self, event: &Event<'_>) {
+        match self.stream_times.get_mut(&stream_of(event)) {
+            Some(time) => *time = event.event_time,
+            None => {
+                let key = StreamKey {
+                    source: event.source,
+                    venue: event.venue.map(Box::from),
+                    instrument: event.instrument.map(Box::from),
+                    producer: event.producer,
+                };
+                self.stream_times.insert(key, event.event_time);
+            }
+        }
     }
 
     fn dispatch(&mut self, parsed: &ParsedInput<'_>, result: &mut ResultBuilder) -> Step {
@@ -635,7 +751,20 @@ impl Core {
         filled_now: bool,
     ) -> Step {
         // (order, fired by a fill, may fire its OCO group)
-        let mut queue: VecDeque<(usize, bool, bool)> = VecDeque::from([(first, filled_now, true)]);
+        let mut queue = std::mem::take(&mut self.settle_queue);
+        queue.clear();
+        queue.push_back((first, filled_now, true));
+        let settled = self.settle_queue_run(&mut queue, result, bar_time);
+        self.settle_queue = queue;
+        settled
+    }
+
+    fn settle_queue_run(
+        &mut self,
+        queue: &mut VecDeque<(usize, bool, bool)>,
+        result: &mut ResultBuilder,
+        bar_time: Option<i64>,
+    ) -> Step {
         while let Some((index, fired_by_fill, may_fire_group)) = queue.pop_front() {
             let order = self.order(index)?;
             let state = order.state;
@@ -701,10 +830,10 @@ impl Core {
 }
 
 /// `[source, venue, instrument, producer]` as canonical JSON (the stream key, D-032).
-pub(crate) fn write_stream_key(out: &mut String, event: &Event<'_>) {
+fn write_stream_key(out: &mut String, source: Source, venue: Option<&str>, instrument: Option<&str>, producer: i64) {
     out.push('[');
-    write_str(out, event.source.as_str());
-    for part in [event.venue, event.instrument] {
+    write_str(out, source.as_str());
+    for part in [venue, instrument] {
         out.push(',');
         match part {
             Some(text) => write_str(out, text),
@@ -712,7 +841,7 @@ pub(crate) fn write_stream_key(out: &mut String, event: &Event<'_>) {
         }
     }
     out.push(',');
-    push_int(out, i128::from(event.producer));
+    push_int(out, i128::from(producer));
     out.push(']');
 }
 
