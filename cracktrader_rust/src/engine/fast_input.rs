@@ -33,7 +33,8 @@ use super::orders::{OrderType, Side, TimeInForce};
 pub enum Tok<'a> {
     Null,
     Bool(bool),
-    /// An integer token of at most 18 digits (the reference reads the same value).
+    /// An integer: a JSON token of at most 18 digits, or an exact Python `int` that
+    /// fits an i64 (the reference reads the same value).
     Int(i64),
     /// A string without escapes (JSON) or an exact `str` (Python).
     Str(&'a str),
@@ -705,8 +706,13 @@ impl<'a> Scanner<'a> {
     }
 
     /// JSON whitespace (the strict reader's set).
+    #[inline(always)]
     fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        // canonical lines have none: one compare decides
+        while let Some(byte) = self.peek().filter(|b| *b <= b' ') {
+            if !matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
+                return;
+            }
             self.pos = self.pos.saturating_add(1);
         }
     }
@@ -759,15 +765,20 @@ impl<'a> Scanner<'a> {
         }
         let start = self.pos;
         let mut value: i64 = 0;
-        while let Some(digit) = self.peek().map(|b| b.wrapping_sub(b'0')).filter(|d| *d < 10) {
-            // at most 18 digits (checked below before the 19th): no overflow
-            value = value.wrapping_mul(10).wrapping_add(i64::from(digit));
-            self.pos = self.pos.saturating_add(1);
-            if self.pos.wrapping_sub(start) > 18 {
+        let mut digits = 0usize;
+        for byte in self.bytes.get(start..)? {
+            let digit = byte.wrapping_sub(b'0');
+            if digit >= 10 {
+                break;
+            }
+            // at most 18 digits (checked before the 19th is added): no overflow
+            if digits == 18 {
                 return None;
             }
+            value = value.wrapping_mul(10).wrapping_add(i64::from(digit));
+            digits = digits.wrapping_add(1);
         }
-        let digits = self.pos.wrapping_sub(start);
+        self.pos = start.saturating_add(digits);
         // no digits, or a leading zero followed by digits: not a JSON number
         if digits == 0 || (digits > 1 && self.bytes.get(start) == Some(&b'0')) {
             return None;
@@ -778,6 +789,7 @@ impl<'a> Scanner<'a> {
         Some(Tok::Int(if negative { value.wrapping_neg() } else { value }))
     }
 
+    #[inline(always)]
     fn scalar(&mut self) -> Option<Tok<'a>> {
         match self.peek()? {
             b'"' => self.string().map(Tok::Str),
