@@ -12,6 +12,10 @@
 
 use std::time::Instant;
 
+// the allocator of the Python extension (bindings/src/lib.rs, D-551)
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use cracktrader_rust::engine::canonical::sha256_hex;
 use cracktrader_rust::engine::core::Core;
 use cracktrader_rust::engine::strict_json;
