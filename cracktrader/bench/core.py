@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -37,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=7, help="workload seed (default 7)")
     parser.add_argument("--invariants", action="store_true", help="run the invariant checker after every step")
     parser.add_argument("--json-out", metavar="PATH", help="write the figures as JSON")
+    parser.add_argument(
+        "--write-stream",
+        metavar="DIR",
+        help="write the workload (DIR/stream.jsonl, DIR/config.json) and exit, for profiling the Rust core "
+        "alone (cargo run --release --example core_jsonl -- DIR/config.json DIR/stream.jsonl)",
+    )
     parser.add_argument("--baseline", metavar="PATH", help="compare Rust/Python ratios with a committed run")
     parser.add_argument(
         "--max-slowdown",
@@ -160,7 +167,20 @@ def print_report(report: dict[str, Any], out=None) -> None:
     print("outputs identical across backends and APIs" if agreement["ok"] else f"DISAGREEMENT: {agreement['disagreements']}", file=out)
 
 
+def write_stream(directory: str, events: int, seed: int) -> None:
+    """Write the benchmark stream as canonical JSON lines and its core config, unchanged."""
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "stream.jsonl"), "wb") as handle:
+        handle.write(b"".join(canonical_bytes(item) + b"\n" for item in core_stream(events, seed)))
+    with open(os.path.join(directory, "config.json"), "wb") as handle:
+        handle.write(canonical_bytes(dict(WORKLOAD_CONFIG)) + b"\n")
+
+
 def main(args: argparse.Namespace) -> int:
+    if args.write_stream:
+        write_stream(args.write_stream, args.events, args.seed)
+        print(f"wrote {args.events} events to {args.write_stream}/stream.jsonl and the config to config.json")
+        return 0
     try:
         backends = parse_backends(args.backend)
     except Exception as exc:  # a bad token or an unbuilt backend is a usage error
