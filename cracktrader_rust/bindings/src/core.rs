@@ -17,9 +17,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyModule};
 
-use crate::core_convert::{
-    config_to_value, input_to_value, result_to_py, snapshot_to_value, value_to_py, Gathered,
-};
+use crate::convert::to_py;
+use crate::core_convert::{config_to_value, input_to_value, result_to_py, snapshot_to_value, Gathered};
 use crate::errors::{to_py_err, IntoPyResult};
 
 /// A deterministic core (rust backend). See `cracktrader.engine.build_core`.
@@ -120,7 +119,7 @@ impl Core {
         let text = self.inner.snapshot_json();
         let value = strict_json::parse_str(&text)
             .map_err(|error| to_py_err(py, EngineError::payload(format!("snapshot not readable: {}", error.message))))?;
-        value_to_py(py, &value)
+        to_py(py, &value)
     }
 
     /// Replace this core's state (and config) with `snapshot`'s; `InvalidPayload` (and
