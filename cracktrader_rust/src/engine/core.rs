@@ -478,19 +478,42 @@ impl Core {
     /// JSON lines in, canonical JSON lines out (one per input line, D-008), as UTF-8
     /// bytes (Python receives `bytes`).
     pub fn apply_jsonl(&mut self, data: &[u8]) -> Vec<u8> {
-        // results are typically about twice the size of their inputs
-        let mut out = Vec::with_capacity(data.len().saturating_mul(2).saturating_add(256));
+        let mut out = Vec::with_capacity(jsonl_output_estimate(data.len()));
+        self.jsonl_lines(data, &mut out, |_| {});
+        out
+    }
+
+    /// `apply_jsonl`, handing the output to `emit` in pieces of about `chunk` bytes
+    /// (whole lines, in order) instead of collecting it: the caller can put them
+    /// straight where they belong (the binding writes them into the Python `bytes`)
+    /// while the buffer they are built in stays small and hot (D-592).
+    pub fn apply_jsonl_chunks(&mut self, data: &[u8], chunk: usize, mut emit: impl FnMut(&[u8])) {
+        let mut out = Vec::with_capacity(chunk.saturating_add(4096));
+        self.jsonl_lines(data, &mut out, |out| {
+            if out.len() >= chunk {
+                emit(out);
+                out.clear();
+            }
+        });
+        if !out.is_empty() {
+            emit(&out);
+        }
+    }
+
+    /// The loop of `apply_jsonl`: each line's result and its newline go to `out`,
+    /// then `after_line` may drain `out`.
+    fn jsonl_lines(&mut self, data: &[u8], out: &mut Vec<u8>, mut after_line: impl FnMut(&mut Vec<u8>)) {
         let mut fields = Fields::new();
         for line in strict_json::lines(data) {
             // Typed reading straight from the line; anything it is not sure about
             // (every refusal, and unusual spellings) takes the reference path.
             match fast_input::read_line(line, &mut fields) {
-                Some(parsed) => self.apply_parsed_with(&parsed, |view| results::write_result(&mut out, view)),
-                None => results::write_result(&mut out, &self.apply_line_reference(line).view()),
+                Some(parsed) => self.apply_parsed_with(&parsed, |view| results::write_result(out, view)),
+                None => results::write_result(out, &self.apply_line_reference(line).view()),
             }
             out.push(b'\n');
+            after_line(out);
         }
-        out
     }
 
     /// One line through the reference reader (strict JSON, then `parse_input`).
@@ -843,6 +866,12 @@ fn write_stream_key(out: &mut String, source: Source, venue: Option<&str>, instr
     out.push(',');
     push_int(out, i128::from(producer));
     out.push(']');
+}
+
+/// How many output bytes `apply_jsonl` reserves for `input_len` bytes of input: a
+/// result line is typically about twice its input line.
+pub fn jsonl_output_estimate(input_len: usize) -> usize {
+    input_len.saturating_mul(2).saturating_add(256)
 }
 
 /// An integer in decimal, without the formatting machinery.
