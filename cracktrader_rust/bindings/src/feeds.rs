@@ -502,8 +502,19 @@ fn feed_normalize_trade_payload<'py>(
     dialect: &str,
     counters: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
-    match py_trade(payload, trade_layout(py, dialect)?)? {
-        Ok(trade) => Ok(Some(trade_to_py(py, &trade)?)),
+    kept_or_counted(py, py_trade(payload, trade_layout(py, dialect)?)?, counters, trade_to_py)
+}
+
+/// A normalized item as its dict, or `None` after bumping `counters[code]` (what both
+/// `normalize_*_payload` functions return).
+fn kept_or_counted<'py, T>(
+    py: Python<'py>,
+    outcome: Result<T, FeedCode>,
+    counters: Option<&Bound<'py, PyAny>>,
+    to_py: fn(Python<'py>, &T) -> PyResult<Bound<'py, PyDict>>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    match outcome {
+        Ok(item) => Ok(Some(to_py(py, &item)?)),
         Err(code) => {
             bump_py_counter(counters, code)?;
             Ok(None)
@@ -523,13 +534,7 @@ fn feed_normalize_ohlcv_payload<'py>(
     dialect: &str,
     counters: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
-    match py_candle(row, ohlcv_layout(py, dialect)?)? {
-        Ok(candle) => Ok(Some(candle_to_py(py, &candle)?)),
-        Err(code) => {
-            bump_py_counter(counters, code)?;
-            Ok(None)
-        }
-    }
+    kept_or_counted(py, py_candle(row, ohlcv_layout(py, dialect)?)?, counters, candle_to_py)
 }
 
 /// A list of rows -> `{"candles", "counters", "items_seen"}`.
