@@ -23,6 +23,10 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+/// Bytes of output built before they are written into the result: small enough to
+/// stay in the L2 cache, large enough that the copies are long runs.
+pub const OUTPUT_CHUNK: usize = 64 * 1024;
+
 /// Outputs smaller than this are not worth a prefault thread.
 const PREFAULT_MIN: usize = 8 << 20;
 

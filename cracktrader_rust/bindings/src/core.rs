@@ -6,7 +6,8 @@
 //! Batch calls convert every input first (with the interpreter lock held), then run
 //! the core with the lock released (`py.detach`), then build the output objects.
 
-use cracktrader_rust::engine::core::{jsonl_output_estimate, Core as RustCore};
+use cracktrader_rust::engine::canonical::jsonl_output_estimate;
+use cracktrader_rust::engine::core::Core as RustCore;
 use cracktrader_rust::engine::errors::EngineError;
 use cracktrader_rust::engine::fast_input::Fields;
 use cracktrader_rust::engine::inputs::ParsedInput;
@@ -17,14 +18,10 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyModule};
 
-use crate::bytes_out::detached_bytes;
+use crate::bytes_out::{detached_bytes, OUTPUT_CHUNK};
 use crate::convert::to_py;
 use crate::core_convert::{config_to_value, input_to_value, result_to_py, snapshot_to_value, Gathered};
 use crate::errors::{to_py_err, IntoPyResult};
-
-/// Bytes of output built before they are written into the result: small enough to
-/// stay in the L2 cache, large enough that the copies are long runs.
-const OUTPUT_CHUNK: usize = 64 * 1024;
 
 /// A deterministic core (rust backend). See `cracktrader.engine.build_core`.
 #[pyclass(module = "cracktrader._native", name = "Core")]

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use hashbrown::{HashMap, HashSet};
 
 use super::accounting::{apply_fill_to_position, cash_delta, fill_fee, Position};
-use super::canonical::write_str;
+use super::canonical::{self, write_str};
 use super::config::{CoreConfig, LatePolicy};
 use super::errors::EngineError;
 use super::fast_input::{self, Fields};
@@ -478,31 +478,20 @@ impl Core {
     /// JSON lines in, canonical JSON lines out (one per input line, D-008), as UTF-8
     /// bytes (Python receives `bytes`).
     pub fn apply_jsonl(&mut self, data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(jsonl_output_estimate(data.len()));
-        self.jsonl_lines(data, &mut out, |_| {});
-        out
+        let buf = Vec::with_capacity(canonical::jsonl_output_estimate(data.len()));
+        canonical::collect_lines(buf, |out, hook| self.jsonl_lines(data, out, hook))
     }
 
     /// `apply_jsonl`, handing the output to `emit` in pieces of about `chunk` bytes
-    /// (whole lines, in order) instead of collecting it: the caller can put them
-    /// straight where they belong (the binding writes them into the Python `bytes`)
-    /// while the buffer they are built in stays small and hot (D-592).
-    pub fn apply_jsonl_chunks(&mut self, data: &[u8], chunk: usize, mut emit: impl FnMut(&[u8])) {
-        let mut out = Vec::with_capacity(chunk.saturating_add(4096));
-        self.jsonl_lines(data, &mut out, |out| {
-            if out.len() >= chunk {
-                emit(out);
-                out.clear();
-            }
-        });
-        if !out.is_empty() {
-            emit(&out);
-        }
+    /// (whole lines, in order) instead of collecting it (D-592).
+    pub fn apply_jsonl_chunks(&mut self, data: &[u8], chunk: usize, emit: impl FnMut(&[u8])) {
+        let buf = Vec::with_capacity(chunk.saturating_add(4096));
+        canonical::chunk_lines(buf, chunk, emit, |out, hook| self.jsonl_lines(data, out, hook));
     }
 
     /// The loop of `apply_jsonl`: each line's result and its newline go to `out`,
     /// then `after_line` may drain `out`.
-    fn jsonl_lines(&mut self, data: &[u8], out: &mut Vec<u8>, mut after_line: impl FnMut(&mut Vec<u8>)) {
+    fn jsonl_lines(&mut self, data: &[u8], out: &mut Vec<u8>, after_line: canonical::LineHook<'_, Vec<u8>>) {
         let mut fields = Fields::new();
         for line in strict_json::lines(data) {
             // Typed reading straight from the line; anything it is not sure about
@@ -866,12 +855,6 @@ fn write_stream_key(out: &mut String, source: Source, venue: Option<&str>, instr
     out.push(',');
     push_int(out, i128::from(producer));
     out.push(']');
-}
-
-/// How many output bytes `apply_jsonl` reserves for `input_len` bytes of input: a
-/// result line is typically about twice its input line.
-pub fn jsonl_output_estimate(input_len: usize) -> usize {
-    input_len.saturating_mul(2).saturating_add(256)
 }
 
 /// An integer in decimal, without the formatting machinery.
