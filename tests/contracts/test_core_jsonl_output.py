@@ -61,7 +61,7 @@ def test_output_larger_than_input_matches_python(native: object) -> None:
 
 
 def test_multi_megabyte_output_matches_python(native: object) -> None:
-    """Large enough for the binding's page prefaulting (an output guess of >= 8 MB)."""
+    """A multi-megabyte result written in place (the bench stream's shape, smaller)."""
     data = _jsonl(core_stream(14_000, seed=3))
     assert len(data) >= 4 << 20
     python_out = build_core("python", WORKLOAD_CONFIG).apply_jsonl(data)

@@ -1,13 +1,11 @@
 //! Large `bytes` results written in place (D-592).
 //!
 //! `apply_jsonl` returns tens of megabytes. Building them in a Rust `Vec` and then
-//! copying into a fresh `bytes` object (`PyBytes::new`) touches two fresh mappings of
-//! that size and copies every byte once more. `detached_bytes` instead allocates the
+//! copying them into a fresh `bytes` object (`PyBytes::new`) writes every byte twice
+//! and holds the output twice at its peak. `detached_bytes` instead allocates the
 //! `bytes` object first, at an estimated size, lets the work write its output straight
 //! into it with the interpreter detached, and trims it to the exact size at the end.
 //! Output beyond the estimate goes to a spill `Vec` and is appended after one resize.
-//! For large outputs a second thread asks the kernel to map the buffer's pages just
-//! ahead of the writer (`prefault`), so the writer does not stop at each new page.
 //!
 //! This is the only `unsafe` in the extension; the core crate has none. The object is
 //! brand new and never seen by Python until it is returned (refcount 1, not tracked by
@@ -16,7 +14,6 @@
 
 use std::mem::MaybeUninit;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use pyo3::exceptions::PyMemoryError;
 use pyo3::ffi;
@@ -27,9 +24,6 @@ use pyo3::types::PyBytes;
 /// stay in the L2 cache, large enough that the copies are long runs.
 pub const OUTPUT_CHUNK: usize = 64 * 1024;
 
-/// Outputs smaller than this are not worth a prefault thread.
-const PREFAULT_MIN: usize = 8 << 20;
-
 /// Where the work writes: the preallocated `bytes` buffer, then the spill.
 pub struct BytesSink<'a> {
     /// The `bytes` object's buffer; the first `used` entries are written.
@@ -37,8 +31,6 @@ pub struct BytesSink<'a> {
     used: usize,
     /// What did not fit into `head`, in order.
     spill: Vec<u8>,
-    /// `used`, published for the prefault thread.
-    written: &'a AtomicUsize,
 }
 
 impl BytesSink<'_> {
@@ -52,7 +44,6 @@ impl BytesSink<'_> {
                     slot.write(*byte);
                 }
                 self.used = end;
-                self.written.store(end, Ordering::Relaxed);
                 return;
             }
         }
@@ -64,6 +55,9 @@ impl BytesSink<'_> {
 /// Run `work` with the interpreter detached and return what it wrote to its sink as
 /// one `bytes` object. `estimate` sizes the first allocation (pages never written are
 /// never touched); the result has exactly the bytes written, whatever the estimate.
+///
+/// What remains of the cost of a large result is the kernel faulting in the new
+/// object's pages as they are first written (D-592).
 pub fn detached_bytes<'py, F>(py: Python<'py>, estimate: usize, work: F) -> PyResult<Bound<'py, PyBytes>>
 where
     F: FnOnce(&mut BytesSink<'_>) + Send,
@@ -89,29 +83,8 @@ where
                 estimate,
             )
         };
-        let start = head.as_mut_ptr() as usize;
-        let written = AtomicUsize::new(0);
-        let done = AtomicBool::new(false);
-        let mut sink = BytesSink { head, used: 0, spill: Vec::new(), written: &written };
-        py.detach(|| {
-            std::thread::scope(|scope| {
-                let prefault = if estimate >= PREFAULT_MIN {
-                    let (done, written) = (&done, &written);
-                    std::thread::Builder::new()
-                        .name("cracktrader-prefault".into())
-                        .spawn_scoped(scope, move || prefault::run(start, estimate, written, done))
-                        .ok()
-                } else {
-                    None
-                };
-                work(&mut sink);
-                done.store(true, Ordering::Relaxed);
-                // joined here, before the buffer can be resized or freed
-                if let Some(handle) = prefault {
-                    let _ = handle.join();
-                }
-            })
-        });
+        let mut sink = BytesSink { head, used: 0, spill: Vec::new() };
+        py.detach(|| work(&mut sink));
         (sink.used, sink.spill)
     };
     let total = used.checked_add(spill.len()).ok_or_else(|| PyMemoryError::new_err("output too large"))?;
@@ -142,50 +115,3 @@ where
     Ok(bytes.cast_into::<PyBytes>()?)
 }
 
-/// Faulting in the pages of a fresh multi-megabyte buffer costs the kernel about as
-/// much as a fifth of the core's work (every page is new memory to the VM). A second
-/// thread asks the kernel to populate the pages a few megabytes ahead of the writer
-/// (`MADV_POPULATE_WRITE`, Linux >= 5.14), so the writer finds them mapped. The kernel
-/// maps the pages without touching their contents, so this never races with the
-/// writer; where the advice is not supported the thread simply stops.
-mod prefault {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use std::time::Duration;
-
-    /// Populate at most this far ahead of the writer ...
-    const AHEAD: usize = 8 << 20;
-    /// ... this much per system call.
-    const STEP: usize = 1 << 20;
-
-    /// Populate `[start, start + len)` ahead of `written` until `done`.
-    #[cfg(target_os = "linux")]
-    pub fn run(start: usize, len: usize, written: &AtomicUsize, done: &AtomicBool) {
-        // Where pages are larger, the advice fails on the unaligned range (EINVAL) and
-        // the thread stops: the writer faults the pages in itself, as without it.
-        let page = 4096;
-        // whole pages inside the buffer only
-        let first = start.saturating_add(page - 1) / page * page;
-        let end = start.saturating_add(len) / page * page;
-        let mut next = first;
-        while next < end && !done.load(Ordering::Relaxed) {
-            let target = start.saturating_add(written.load(Ordering::Relaxed)).saturating_add(AHEAD).min(end);
-            if next >= target {
-                std::thread::sleep(Duration::from_micros(200));
-                continue;
-            }
-            let step = STEP.min(end - next);
-            // SAFETY: `[next, next + step)` is whole pages inside the bytes object's
-            // buffer, which stays allocated until this thread is joined. The advice
-            // only makes the kernel map the pages; it reads and writes no byte.
-            let status = unsafe { libc::madvise(next as *mut libc::c_void, step, libc::MADV_POPULATE_WRITE) };
-            if status != 0 {
-                return;
-            }
-            next += step;
-        }
-    }
-
-    /// Elsewhere the pages fault in as they are written.
-    #[cfg(not(target_os = "linux"))]
-    pub fn run(_start: usize, _len: usize, _written: &AtomicUsize, _done: &AtomicBool) {}
-}
