@@ -10,6 +10,8 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+// The core is plain safe Rust; the one `unsafe` of the project is in the binding (D-592).
+#![forbid(unsafe_code)]
 
 pub mod engine;
 pub mod feeds;

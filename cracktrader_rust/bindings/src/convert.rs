@@ -58,8 +58,11 @@ fn convert(obj: &Bound<'_, PyAny>, depth: usize) -> Value {
     Value::Unrepresentable
 }
 
-/// The core's `Value` -> Python objects (outcomes, snapshots). Outputs never hold a
-/// big int or an unrepresentable value; both become `None` to stay total.
+/// The core's `Value` -> plain Python objects: the one converter every binding uses
+/// for outcomes, snapshots, feed state and descriptions (D-590). Outputs never hold a
+/// big int or an unrepresentable value; both become `None` to stay total. Dict keys
+/// are interned: they come from small vocabularies (schema keys, venues, stream keys)
+/// and repeat across outputs, so sharing them saves memory and keeps their hash.
 pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match value {
         Value::Null | Value::BigInt { .. } | Value::Unrepresentable => py.None().into_bound(py),

@@ -6,6 +6,7 @@
 //! Batch calls convert every input first (with the interpreter lock held), then run
 //! the core with the lock released (`py.detach`), then build the output objects.
 
+use cracktrader_rust::engine::canonical::jsonl_output_estimate;
 use cracktrader_rust::engine::core::Core as RustCore;
 use cracktrader_rust::engine::errors::EngineError;
 use cracktrader_rust::engine::fast_input::Fields;
@@ -17,9 +18,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyModule};
 
-use crate::core_convert::{
-    config_to_value, input_to_value, result_to_py, snapshot_to_value, value_to_py, Gathered,
-};
+use crate::bytes_out::{detached_bytes, OUTPUT_CHUNK};
+use crate::convert::to_py;
+use crate::core_convert::{config_to_value, input_to_value, result_to_py, snapshot_to_value, Gathered};
 use crate::errors::{to_py_err, IntoPyResult};
 
 /// A deterministic core (rust backend). See `cracktrader.engine.build_core`.
@@ -104,14 +105,18 @@ impl Core {
     /// JSON lines in, canonical JSON lines out (one per input line), all in Rust.
     fn apply_jsonl<'py>(&mut self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
         let core = &mut self.inner;
-        let out = if let Ok(bytes) = data.cast_exact::<PyBytes>() {
-            let slice = bytes.as_bytes();
-            py.detach(move || core.apply_jsonl(slice))
+        let owned;
+        let input = if let Ok(bytes) = data.cast_exact::<PyBytes>() {
+            bytes.as_bytes()
         } else {
-            let owned = owned_bytes(py, data)?;
-            py.detach(move || core.apply_jsonl(&owned))
+            owned = owned_bytes(py, data)?;
+            owned.as_slice()
         };
-        Ok(PyBytes::new(py, &out))
+        // Results go straight into the returned bytes object, a cache-sized piece at
+        // a time (D-592).
+        detached_bytes(py, jsonl_output_estimate(input.len()), move |sink| {
+            core.apply_jsonl_chunks(input, OUTPUT_CHUNK, |piece| sink.write(piece));
+        })
     }
 
     /// All state needed to continue identically (schema `core_snapshot`).
@@ -120,7 +125,7 @@ impl Core {
         let text = self.inner.snapshot_json();
         let value = strict_json::parse_str(&text)
             .map_err(|error| to_py_err(py, EngineError::payload(format!("snapshot not readable: {}", error.message))))?;
-        value_to_py(py, &value)
+        to_py(py, &value)
     }
 
     /// Replace this core's state (and config) with `snapshot`'s; `InvalidPayload` (and

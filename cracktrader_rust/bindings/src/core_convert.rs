@@ -368,31 +368,6 @@ fn shaped(obj: &Bound<'_, PyAny>, depth: usize) -> Value {
     Value::Unrepresentable
 }
 
-/// A `Value` (from the core's own canonical JSON) as plain Python objects.
-pub fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null | Value::Unrepresentable | Value::BigInt { .. } => py.None().into_bound(py),
-        Value::Bool(flag) => PyBool::new(py, *flag).to_owned().into_any(),
-        Value::Int(i) => i.into_pyobject(py)?.into_any(),
-        Value::Float(f) => PyFloat::new(py, *f).into_any(),
-        Value::Str(text) => PyString::new(py, text).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(value_to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(pairs) => {
-            let dict = PyDict::new(py);
-            for (key, item) in pairs {
-                dict.set_item(key, value_to_py(py, item)?)?;
-            }
-            dict.into_any()
-        }
-    })
-}
-
 // ----------------------------------------------------------------- results
 
 /// Interned strings of every key and enum value a result can hold.

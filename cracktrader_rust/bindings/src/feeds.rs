@@ -6,7 +6,6 @@
 
 use cracktrader_rust::engine::errors::EngineError;
 use cracktrader_rust::engine::numbers::{self, Raw};
-use cracktrader_rust::engine::value::Value;
 use cracktrader_rust::feeds::aggregate::{Aggregator, ApplyResult};
 use cracktrader_rust::feeds::codes::{Counters, FeedCode, ALL_CODES};
 use cracktrader_rust::feeds::dialects::{self, ItemKind, Key, OhlcvLayout, TradeLayout, CCXT_TRADES};
@@ -19,35 +18,11 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
-use crate::convert::to_value;
+use crate::convert::{to_py, to_value};
 use crate::errors::{to_py_err, IntoPyResult};
 
 // ---------------------------------------------------------------------------------------
 // Output conversions
-
-fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null | Value::BigInt { .. } | Value::Unrepresentable => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Int(i) => i.into_pyobject(py)?.into_any(),
-        Value::Float(f) => f.into_pyobject(py)?.into_any(),
-        Value::Str(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(value_to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(pairs) => {
-            let dict = PyDict::new(py);
-            for (key, item) in pairs {
-                dict.set_item(key, value_to_py(py, item)?)?;
-            }
-            dict.into_any()
-        }
-    })
-}
 
 fn decimal_str<'py>(py: Python<'py>, raw: Raw) -> Bound<'py, PyString> {
     let mut text = String::with_capacity(24);
@@ -527,8 +502,19 @@ fn feed_normalize_trade_payload<'py>(
     dialect: &str,
     counters: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
-    match py_trade(payload, trade_layout(py, dialect)?)? {
-        Ok(trade) => Ok(Some(trade_to_py(py, &trade)?)),
+    kept_or_counted(py, py_trade(payload, trade_layout(py, dialect)?)?, counters, trade_to_py)
+}
+
+/// A normalized item as its dict, or `None` after bumping `counters[code]` (what both
+/// `normalize_*_payload` functions return).
+fn kept_or_counted<'py, T>(
+    py: Python<'py>,
+    outcome: Result<T, FeedCode>,
+    counters: Option<&Bound<'py, PyAny>>,
+    to_py: fn(Python<'py>, &T) -> PyResult<Bound<'py, PyDict>>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    match outcome {
+        Ok(item) => Ok(Some(to_py(py, &item)?)),
         Err(code) => {
             bump_py_counter(counters, code)?;
             Ok(None)
@@ -548,13 +534,7 @@ fn feed_normalize_ohlcv_payload<'py>(
     dialect: &str,
     counters: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
-    match py_candle(row, ohlcv_layout(py, dialect)?)? {
-        Ok(candle) => Ok(Some(candle_to_py(py, &candle)?)),
-        Err(code) => {
-            bump_py_counter(counters, code)?;
-            Ok(None)
-        }
-    }
+    kept_or_counted(py, py_candle(row, ohlcv_layout(py, dialect)?)?, counters, candle_to_py)
 }
 
 /// A list of rows -> `{"candles", "counters", "items_seen"}`.
@@ -674,7 +654,7 @@ impl FeedTradeAggregator {
     }
 
     fn state_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        value_to_py(py, &self.inner.state_value())
+        to_py(py, &self.inner.state_value())
     }
 }
 
@@ -778,7 +758,7 @@ impl FeedTradeAggregator {
 
     /// All state needed to continue identically.
     fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        value_to_py(py, &self.inner.snapshot_value())
+        to_py(py, &self.inner.snapshot_value())
     }
 
     /// Replace all state with `snapshot`; a malformed snapshot raises `InvalidPayload`.
@@ -868,7 +848,7 @@ fn feed_codes() -> Vec<&'static str> {
 /// The dialect tables (compared with `cracktrader.feeds.dialects.describe_dialects()`).
 #[pyfunction]
 fn feed_describe_dialects(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    value_to_py(py, &dialects::describe())
+    to_py(py, &dialects::describe())
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -4,6 +4,8 @@
 //! error crosses as one of the Python exception classes of
 //! `cracktrader.engine.errors` (errors.rs). Nothing here may panic.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+// `unsafe` is allowed in bytes_out.rs alone, each block with its SAFETY argument (D-592).
+#![deny(unsafe_code, clippy::undocumented_unsafe_blocks)]
 
 use pyo3::prelude::*;
 
@@ -12,6 +14,8 @@ use pyo3::prelude::*;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[allow(unsafe_code)]
+mod bytes_out;
 mod canonical;
 mod convert;
 mod core;

@@ -4,12 +4,14 @@
 //! Inputs are converted once (`convert::to_value`); batch work and the whole
 //! `apply_jsonl` path run with the interpreter detached.
 
+use cracktrader_rust::engine::canonical::jsonl_output_estimate;
 use cracktrader_rust::engine::errors::EngineError;
 use cracktrader_rust::engine::normalizer::{EventNormalizer as Core, Outcome};
 use cracktrader_rust::engine::value::Value;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyTuple};
 
+use crate::bytes_out::{detached_bytes, OUTPUT_CHUNK};
 use crate::convert::{to_py, to_value};
 use crate::errors::{to_py_err, IntoPyResult};
 
@@ -95,18 +97,21 @@ impl EventNormalizer {
 
     /// JSON lines in, one canonical outcome line out per input line, all in Rust.
     fn apply_jsonl(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyBytes>> {
-        let inner = &mut self.inner;
-        let out = if let Ok(bytes) = data.cast::<PyBytes>() {
+        let owned;
+        let input: &[u8] = if let Ok(bytes) = data.cast::<PyBytes>() {
             // bytes are immutable, so reading them without the interpreter is sound
-            let slice = bytes.as_bytes();
-            py.detach(|| inner.apply_jsonl(slice))
+            bytes.as_bytes()
         } else if let Ok(array) = data.cast::<PyByteArray>() {
-            let owned = array.to_vec(); // a bytearray may change once detached: copy it
-            py.detach(|| inner.apply_jsonl(&owned))
+            owned = array.to_vec(); // a bytearray may change once detached: copy it
+            &owned
         } else {
             return Err(to_py_err(py, EngineError::payload("apply_jsonl takes bytes")));
         };
-        Ok(PyBytes::new(py, &out).unbind())
+        let inner = &mut self.inner;
+        let out = detached_bytes(py, jsonl_output_estimate(input.len()), move |sink| {
+            inner.apply_jsonl_chunks(input, OUTPUT_CHUNK, |piece| sink.write(piece));
+        })?;
+        Ok(out.unbind())
     }
 
     /// The counters of outcomes by code.

@@ -10,6 +10,7 @@
 //! with `seq_id` set, which is exactly what the Python reference emits. Any other
 //! input is converted whole, so the core finds and names its problem.
 
+use cracktrader_rust::engine::canonical::jsonl_output_estimate;
 use cracktrader_rust::engine::errors::EngineError;
 use cracktrader_rust::engine::sequencer::{
     BatchResult, InputResult, Sequenced, Sequencer as CoreSequencer,
@@ -22,6 +23,7 @@ use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
 };
 
+use crate::bytes_out::{detached_bytes, OUTPUT_CHUNK};
 use crate::convert::{to_py, to_value};
 use crate::errors::IntoPyResult;
 
@@ -124,12 +126,14 @@ impl Sequencer {
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        // Copied once so the work can run without the interpreter (a bytearray could
-        // change under us otherwise).
-        let bytes: Vec<u8> = if let Ok(bytes) = data.cast::<PyBytes>() {
-            bytes.as_bytes().to_vec()
+        // bytes are immutable, so they are read in place without the interpreter; a
+        // bytearray could change under us, so it is copied once.
+        let owned;
+        let input: &[u8] = if let Ok(bytes) = data.cast::<PyBytes>() {
+            bytes.as_bytes()
         } else if let Ok(array) = data.cast::<PyByteArray>() {
-            array.to_vec()
+            owned = array.to_vec();
+            &owned
         } else {
             let name = data
                 .get_type()
@@ -142,8 +146,9 @@ impl Sequencer {
             .into_py_result(py);
         };
         let inner = &mut self.inner;
-        let out = py.detach(move || inner.apply_jsonl(&bytes));
-        Ok(PyBytes::new(py, &out))
+        detached_bytes(py, jsonl_output_estimate(input.len()), move |sink| {
+            inner.apply_jsonl_chunks(input, OUTPUT_CHUNK, |piece| sink.write(piece));
+        })
     }
 
     /// All state needed to continue identically (schema `sequencer_snapshot`).

@@ -13,6 +13,64 @@ use super::value::Value;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// How many output bytes to expect from `apply_jsonl` for `input_len` bytes of input:
+/// a core result line is typically about twice its input line (the sequencer's and
+/// normalizer's are shorter). A first guess only; nothing depends on it being right.
+pub fn jsonl_output_estimate(input_len: usize) -> usize {
+    input_len.saturating_mul(2).saturating_add(256)
+}
+
+/// A reused buffer of output lines (`String` or `Vec<u8>`), for `pass_on`.
+pub trait LineBuffer: AsRef<[u8]> {
+    /// Empty it, keeping its allocation.
+    fn clear(&mut self);
+}
+
+impl LineBuffer for String {
+    fn clear(&mut self) {
+        String::clear(self);
+    }
+}
+
+impl LineBuffer for Vec<u8> {
+    fn clear(&mut self) {
+        Vec::clear(self);
+    }
+}
+
+/// How the `apply_jsonl_chunks` methods pass their output on (D-592): after a whole
+/// line, once `buf` holds at least `size` bytes, hand them to `emit` and reuse the
+/// buffer, which therefore stays small and in cache. `size` 1 passes on whatever is
+/// left (at the end).
+pub fn pass_on<B: LineBuffer>(buf: &mut B, size: usize, emit: &mut impl FnMut(&[u8])) {
+    if buf.as_ref().len() >= size.max(1) {
+        emit(buf.as_ref());
+        buf.clear();
+    }
+}
+
+/// The per-line loop of an `apply_jsonl`: writes each output line (newline included)
+/// to the buffer, then calls the hook, which may drain it.
+pub type LineHook<'h, B> = &'h mut dyn FnMut(&mut B);
+
+/// `apply_jsonl` of a component: every output line of `lines`, collected in `buf`.
+pub fn collect_lines<B: LineBuffer>(mut buf: B, lines: impl FnOnce(&mut B, LineHook<'_, B>)) -> B {
+    lines(&mut buf, &mut |_| {});
+    buf
+}
+
+/// `apply_jsonl_chunks` of a component: the output lines of `lines` handed to `emit`
+/// in pieces of about `chunk` bytes (whole lines, in order), built in one small buffer.
+pub fn chunk_lines<B: LineBuffer>(
+    mut buf: B,
+    chunk: usize,
+    mut emit: impl FnMut(&[u8]),
+    lines: impl FnOnce(&mut B, LineHook<'_, B>),
+) {
+    lines(&mut buf, &mut |b| pass_on(b, chunk, &mut emit));
+    pass_on(&mut buf, 1, &mut emit);
+}
+
 /// Where canonical text goes: a `String`, or the byte buffer `apply_jsonl` fills (its
 /// output is bytes for Python anyway, so the hot path never re-validates UTF-8).
 pub trait TextSink {

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use hashbrown::{HashMap, HashSet};
 
 use super::accounting::{apply_fill_to_position, cash_delta, fill_fee, Position};
-use super::canonical::write_str;
+use super::canonical::{self, write_str};
 use super::config::{CoreConfig, LatePolicy};
 use super::errors::EngineError;
 use super::fast_input::{self, Fields};
@@ -478,19 +478,31 @@ impl Core {
     /// JSON lines in, canonical JSON lines out (one per input line, D-008), as UTF-8
     /// bytes (Python receives `bytes`).
     pub fn apply_jsonl(&mut self, data: &[u8]) -> Vec<u8> {
-        // results are typically about twice the size of their inputs
-        let mut out = Vec::with_capacity(data.len().saturating_mul(2).saturating_add(256));
+        let buf = Vec::with_capacity(canonical::jsonl_output_estimate(data.len()));
+        canonical::collect_lines(buf, |out, hook| self.jsonl_lines(data, out, hook))
+    }
+
+    /// `apply_jsonl`, handing the output to `emit` in pieces of about `chunk` bytes
+    /// (whole lines, in order) instead of collecting it (D-592).
+    pub fn apply_jsonl_chunks(&mut self, data: &[u8], chunk: usize, emit: impl FnMut(&[u8])) {
+        let buf = Vec::with_capacity(chunk.saturating_add(4096));
+        canonical::chunk_lines(buf, chunk, emit, |out, hook| self.jsonl_lines(data, out, hook));
+    }
+
+    /// The loop of `apply_jsonl`: each line's result and its newline go to `out`,
+    /// then `after_line` may drain `out`.
+    fn jsonl_lines(&mut self, data: &[u8], out: &mut Vec<u8>, after_line: canonical::LineHook<'_, Vec<u8>>) {
         let mut fields = Fields::new();
         for line in strict_json::lines(data) {
             // Typed reading straight from the line; anything it is not sure about
             // (every refusal, and unusual spellings) takes the reference path.
             match fast_input::read_line(line, &mut fields) {
-                Some(parsed) => self.apply_parsed_with(&parsed, |view| results::write_result(&mut out, view)),
-                None => results::write_result(&mut out, &self.apply_line_reference(line).view()),
+                Some(parsed) => self.apply_parsed_with(&parsed, |view| results::write_result(out, view)),
+                None => results::write_result(out, &self.apply_line_reference(line).view()),
             }
             out.push(b'\n');
+            after_line(out);
         }
-        out
     }
 
     /// One line through the reference reader (strict JSON, then `parse_input`).

@@ -66,6 +66,11 @@ impl State {
     pub fn is_working(self) -> bool {
         matches!(self, State::Accepted | State::PartiallyFilled)
     }
+
+    /// `FILLABLE`: working, or cancel pending (a fill may still arrive before the cancel).
+    pub fn is_fillable(self) -> bool {
+        matches!(self, State::Accepted | State::PartiallyFilled | State::CancelPending)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 //! so far is late: refused with `late_event`, or emitted and marked late. Nothing here
 //! reads a clock; nothing here panics.
 
-use super::canonical::{sha256_hex, write_value, JsonWriter};
+use super::canonical::{self, sha256_hex, write_value, JsonWriter};
 use super::errors::EngineError;
 use super::strict_json::{self, MAX_DEPTH};
 use super::value::Value;
@@ -422,16 +422,28 @@ impl Sequencer {
 
     /// One JSON array (one batch) per line in; one canonical result per line out.
     pub fn apply_jsonl(&mut self, data: &[u8]) -> Vec<u8> {
-        let mut out = String::new();
+        canonical::collect_lines(String::new(), |out, hook| self.jsonl_lines(data, out, hook)).into_bytes()
+    }
+
+    /// `apply_jsonl`, handing the output to `emit` in pieces of about `chunk` bytes
+    /// (whole lines, in order) instead of collecting it (D-592).
+    pub fn apply_jsonl_chunks(&mut self, data: &[u8], chunk: usize, emit: impl FnMut(&[u8])) {
+        let buf = String::with_capacity(chunk.saturating_add(4096));
+        canonical::chunk_lines(buf, chunk, emit, |out, hook| self.jsonl_lines(data, out, hook));
+    }
+
+    /// The loop of `apply_jsonl`: each line's result and its newline go to `out`,
+    /// then `after_line` may drain `out`.
+    fn jsonl_lines(&mut self, data: &[u8], out: &mut String, after_line: canonical::LineHook<'_, String>) {
         for line in strict_json::split_lines(data) {
             let result = match strict_json::parse_bytes(line) {
                 Ok(batch) => self.apply(batch),
                 Err(_) => BatchResult::refused(),
             };
-            result.write_json(&mut out);
+            result.write_json(out);
             out.push('\n');
+            after_line(out);
         }
-        out.into_bytes()
     }
 
     /// The snapshot as a value, keys in the Python reference's order.

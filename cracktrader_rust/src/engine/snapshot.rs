@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use super::accounting::Position;
 use super::canonical::{write_str, JsonWriter};
-use super::config::CoreConfig;
+use super::config::{self, CoreConfig};
 use super::core::{Bar, Core, StreamKey};
 use super::errors::EngineError;
 use super::inputs::{is_identifier_str, Source, MAX_I63};
@@ -28,7 +28,8 @@ use super::value::Value;
 /// `schema_version` of `core_snapshot`.
 pub const SCHEMA_VERSION: i128 = 1;
 
-const TOP_KEYS: &[&str] = &[
+/// The keys of a `core_snapshot` document (the invariant checker reads the same).
+pub const TOP_KEYS: &[&str] = &[
     "schema_version",
     "config",
     "last_seq_id",
@@ -43,16 +44,8 @@ const TOP_KEYS: &[&str] = &[
     "kill_switch",
     "risk_flags",
 ];
-const CONFIG_KEYS: &[&str] = &[
-    "mode",
-    "starting_cash",
-    "commission_rate",
-    "late_policy",
-    "max_order_qty",
-    "max_notional",
-    "allow_short",
-];
-const ORDER_KEYS: &[&str] = &[
+/// The keys of one order in a `core_snapshot`.
+pub const ORDER_KEYS: &[&str] = &[
     "order_id",
     "intent_id",
     "strategy_id",
@@ -484,7 +477,7 @@ pub fn restore(snapshot: &Value) -> Checked<Core> {
 }
 
 fn stage_config(value: &Value) -> Checked<CoreConfig> {
-    let c = closed(value, CONFIG_KEYS, "/config")?;
+    let c = closed(value, &config::KEYS, "/config")?;
     enum_text(field(&c, 0), |s| matches!(s, "simulated" | "external").then_some(()), "/config/mode")?;
     decimal(field(&c, 1), "/config/starting_cash")?;
     decimal(field(&c, 2), "/config/commission_rate")?;

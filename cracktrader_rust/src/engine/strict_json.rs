@@ -263,17 +263,6 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn hex4(&mut self) -> Parsed<u32> {
-        let end = self.pos.saturating_add(4);
-        let digits = self.text.get(self.pos..end).ok_or_else(|| self.error("short \\u escape"))?;
-        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(self.error("invalid \\u escape"));
-        }
-        let code = u32::from_str_radix(digits, 16).map_err(|_| self.error("invalid \\u escape"))?;
-        self.pos = end;
-        Ok(code)
-    }
-
     fn string(&mut self) -> Parsed<Cow<'a, str>> {
         self.bump(); // opening quote
         // Fast path: most strings hold no escape, so scan to the closing quote and copy
@@ -314,21 +303,11 @@ impl<'a> Parser<'a> {
                     self.bump();
                     let escape = self.peek().ok_or_else(|| self.error("unterminated escape"))?;
                     self.bump();
-                    match escape {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{08}'),
-                        b'f' => out.push('\u{0c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let ch = self.unicode_escape()?;
-                            out.push(ch);
-                        }
-                        _ => return Err(self.error("invalid escape")),
-                    }
+                    let ch = match escape {
+                        b'u' => self.unicode_escape()?,
+                        _ => simple_escape(escape).ok_or_else(|| self.error("invalid escape"))?,
+                    };
+                    out.push(ch);
                 }
                 Some(_) => return Err(self.error("control character in string")),
                 None => return Err(self.error("unterminated string")),
@@ -337,24 +316,10 @@ impl<'a> Parser<'a> {
     }
 
     fn unicode_escape(&mut self) -> Parsed<char> {
-        let first = self.hex4()?;
-        if (0xD800..0xDC00).contains(&first) {
-            // A high surrogate must be followed by an escaped low surrogate.
-            if self.bytes.get(self.pos..self.pos.saturating_add(2)) == Some(b"\\u") {
-                let save = self.pos;
-                self.pos = self.pos.saturating_add(2);
-                let second = self.hex4()?;
-                if (0xDC00..0xE000).contains(&second) {
-                    let combined = 0x10000u32
-                        .saturating_add((first.saturating_sub(0xD800)) << 10)
-                        .saturating_add(second.saturating_sub(0xDC00));
-                    return char::from_u32(combined).ok_or_else(|| self.error("invalid surrogate pair"));
-                }
-                self.pos = save;
-            }
-            return Err(self.error("lone surrogate"));
-        }
-        char::from_u32(first).ok_or_else(|| self.error("lone surrogate"))
+        let mut pos = self.pos;
+        let read = unicode_escape(self.text, &mut pos);
+        self.pos = pos;
+        read.map_err(|message| self.error(message))
     }
 
     fn number<B: Build<'a>>(&mut self) -> Parsed<B> {
@@ -411,6 +376,60 @@ impl<'a> Parser<'a> {
             Err(_) => B::big_int(token.starts_with('-')),
         })
     }
+}
+
+/// The character a one-letter escape (`\"`, `\n`, ...) stands for; `None` for `u`
+/// (see `unicode_escape`) and for every letter JSON does not allow. Shared by this
+/// parser and the feeds' tape parser (`feeds::json`).
+pub fn simple_escape(letter: u8) -> Option<char> {
+    Some(match letter {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{08}',
+        b'f' => '\u{0c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
+}
+
+/// The character of a `\uXXXX` escape whose hex digits start at `*pos` in `text`; a
+/// high surrogate must be followed by an escaped low surrogate, and the pair makes one
+/// character. `*pos` moves past what was read; on a refusal it is where reading
+/// stopped (the parsers report it as the error's offset).
+pub fn unicode_escape(text: &str, pos: &mut usize) -> Result<char, &'static str> {
+    let first = hex4(text, pos)?;
+    if (0xD800..0xDC00).contains(&first) {
+        // A high surrogate must be followed by an escaped low surrogate.
+        if text.as_bytes().get(*pos..pos.saturating_add(2)) == Some(b"\\u") {
+            let save = *pos;
+            *pos = pos.saturating_add(2);
+            let second = hex4(text, pos)?;
+            if (0xDC00..0xE000).contains(&second) {
+                let combined = 0x10000u32
+                    .saturating_add((first.saturating_sub(0xD800)) << 10)
+                    .saturating_add(second.saturating_sub(0xDC00));
+                return char::from_u32(combined).ok_or("invalid surrogate pair");
+            }
+            *pos = save;
+        }
+        return Err("lone surrogate");
+    }
+    char::from_u32(first).ok_or("lone surrogate")
+}
+
+/// Four hex digits at `*pos` (moved past them only when they are valid).
+fn hex4(text: &str, pos: &mut usize) -> Result<u32, &'static str> {
+    let end = pos.saturating_add(4);
+    let digits = text.get(*pos..end).ok_or("short \\u escape")?;
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("invalid \\u escape");
+    }
+    let code = u32::from_str_radix(digits, 16).map_err(|_| "invalid \\u escape")?;
+    *pos = end;
+    Ok(code)
 }
 
 /// Split JSON lines (a final empty segment after the last newline is not a line).

@@ -340,16 +340,24 @@ fn item_value(item: ItemKind) -> Value {
     })
 }
 
+/// The leading fields every layout describes, in the order Python lists them.
+fn common_fields(name: &str, root: Root, item: ItemKind, timestamp: Key, unit: TsUnit) -> Vec<(String, Value)> {
+    let mut pairs = vec![("name".to_string(), Value::Str(name.into()))];
+    pairs.extend(root_fields(root));
+    pairs.extend([
+        ("item".into(), item_value(item)),
+        ("timestamp".into(), key_value(timestamp)),
+        ("timestamp_unit".into(), Value::Str(unit.as_str().into())),
+    ]);
+    pairs
+}
+
 fn describe_trade(layout: &TradeLayout) -> Value {
     let mut side_map: Vec<(String, Value)> =
         layout.side_map.iter().map(|(k, s)| ((*k).to_string(), Value::Str(s.as_str().into()))).collect();
     side_map.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut pairs = vec![("name".to_string(), Value::Str(layout.name.into()))];
-    pairs.extend(root_fields(layout.root));
+    let mut pairs = common_fields(layout.name, layout.root, layout.item, layout.timestamp, layout.timestamp_unit);
     pairs.extend([
-        ("item".into(), item_value(layout.item)),
-        ("timestamp".into(), key_value(layout.timestamp)),
-        ("timestamp_unit".into(), Value::Str(layout.timestamp_unit.as_str().into())),
         ("price".into(), key_value(layout.price)),
         ("amount".into(), key_value(layout.amount)),
         ("side".into(), opt_key_value(layout.side)),
@@ -360,12 +368,8 @@ fn describe_trade(layout: &TradeLayout) -> Value {
 }
 
 fn describe_ohlcv(layout: &OhlcvLayout) -> Value {
-    let mut pairs = vec![("name".to_string(), Value::Str(layout.name.into()))];
-    pairs.extend(root_fields(layout.root));
+    let mut pairs = common_fields(layout.name, layout.root, layout.item, layout.timestamp, layout.timestamp_unit);
     pairs.extend([
-        ("item".into(), item_value(layout.item)),
-        ("timestamp".into(), key_value(layout.timestamp)),
-        ("timestamp_unit".into(), Value::Str(layout.timestamp_unit.as_str().into())),
         ("open".into(), key_value(layout.open)),
         ("high".into(), key_value(layout.high)),
         ("low".into(), key_value(layout.low)),

@@ -14,7 +14,7 @@
 //! `tests::agrees_with_strict_json` holds the two Rust readers to the same verdicts and
 //! values.
 
-use crate::engine::strict_json::MAX_DEPTH;
+use crate::engine::strict_json::{self, MAX_DEPTH};
 use crate::engine::value::Value;
 
 /// One token of the tape (offsets are byte positions in the frame). Containers record
@@ -426,17 +426,6 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn hex4(&mut self) -> Parsed<u32> {
-        let end = self.pos.saturating_add(4);
-        let digits = self.text.get(self.pos..end).ok_or(Refused("short \\u escape"))?;
-        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Refused("invalid \\u escape"));
-        }
-        let code = u32::from_str_radix(digits, 16).map_err(|_| Refused("invalid \\u escape"))?;
-        self.pos = end;
-        Ok(code)
-    }
-
     /// Advance over string bytes that need no attention (not `"`, `\\`, or a control
     /// character), eight at a time: the word tricks flag such a byte exactly at the
     /// lowest flagged position, which is all this needs.
@@ -496,18 +485,11 @@ impl<'a> Parser<'a> {
                     self.bump();
                     let escape = self.peek().ok_or(Refused("unterminated escape"))?;
                     self.bump();
-                    match escape {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{08}'),
-                        b'f' => out.push('\u{0c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => out.push(self.unicode_escape()?),
-                        _ => return Err(Refused("invalid escape")),
-                    }
+                    let ch = match escape {
+                        b'u' => self.unicode_escape()?,
+                        _ => strict_json::simple_escape(escape).ok_or(Refused("invalid escape"))?,
+                    };
+                    out.push(ch);
                 }
                 Some(b) if b < 0x20 => return Err(Refused("control character in string")),
                 Some(_) => {
@@ -521,24 +503,7 @@ impl<'a> Parser<'a> {
     }
 
     fn unicode_escape(&mut self) -> Parsed<char> {
-        let first = self.hex4()?;
-        if (0xD800..0xDC00).contains(&first) {
-            // A high surrogate must be followed by an escaped low surrogate.
-            if self.bytes.get(self.pos..self.pos.saturating_add(2)) == Some(b"\\u") {
-                let save = self.pos;
-                self.pos = self.pos.saturating_add(2);
-                let second = self.hex4()?;
-                if (0xDC00..0xE000).contains(&second) {
-                    let combined = 0x10000u32
-                        .saturating_add((first.saturating_sub(0xD800)) << 10)
-                        .saturating_add(second.saturating_sub(0xDC00));
-                    return char::from_u32(combined).ok_or(Refused("invalid surrogate pair"));
-                }
-                self.pos = save;
-            }
-            return Err(Refused("lone surrogate"));
-        }
-        char::from_u32(first).ok_or(Refused("lone surrogate"))
+        strict_json::unicode_escape(self.text, &mut self.pos).map_err(Refused)
     }
 
     fn digits(&mut self) {

@@ -11,9 +11,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use super::step::{OrderType, Place, Replace, State, StreamKey, Transition, MAX_I63};
 use super::{Code, CodeSet, Found, InvariantChecker, Violation};
 use crate::engine::canonical::write_value;
+use crate::engine::config::{self, CoreConfig, LatePolicy};
 use crate::engine::errors::EngineError;
-use crate::engine::numbers::{add, format_decimal, parse_decimal_str, parse_value, sub, Raw};
+use crate::engine::numbers::{add, format_decimal, parse_decimal_str, sub, Raw};
 use crate::engine::strict_json::parse_str;
+use crate::engine::snapshot;
 use crate::engine::value::Value;
 
 pub const SCHEMA_VERSION: i128 = 1;
@@ -32,71 +34,20 @@ pub struct Config {
     pub allow_short: bool,
 }
 
-const CONFIG_KEYS: [&str; 7] =
-    ["mode", "starting_cash", "commission_rate", "late_policy", "max_order_qty", "max_notional", "allow_short"];
-
 impl Config {
+    /// Read a config exactly as the core does (`CoreConfig::from_value`, as Python's
+    /// checker builds a `CoreConfig`); `null` means every default.
     pub fn parse(value: &Value) -> Result<Config, EngineError> {
-        let empty: Vec<(String, Value)> = Vec::new();
-        let pairs: &[(String, Value)] = match value {
-            Value::Null => &empty,
-            Value::Object(pairs) => pairs,
-            _ => return Err(EngineError::config("config must be a dict")),
-        };
-        let mut unknown: Vec<&str> =
-            pairs.iter().map(|(k, _)| k.as_str()).filter(|k| !CONFIG_KEYS.contains(k)).collect();
-        if !unknown.is_empty() {
-            unknown.sort_unstable();
-            return Err(EngineError::config(format!(
-                "unknown config keys: {}; known: {}",
-                unknown.join(", "),
-                CONFIG_KEYS.join(", ")
-            )));
-        }
-        let field = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v);
-        let choice = |key: &str, allowed: [&str; 2], default: &str| -> Result<bool, EngineError> {
-            let text = match field(key) {
-                None => default,
-                Some(Value::Str(s)) if allowed.contains(&s.as_str()) => s.as_str(),
-                Some(_) => {
-                    return Err(EngineError::config(format!("{key} must be one of {}", allowed.join(", "))));
-                }
-            };
-            Ok(text == allowed[0])
-        };
-        let decimal = |key: &str, default: Raw| -> Result<Raw, EngineError> {
-            match field(key) {
-                None => Ok(default),
-                Some(value) => parse_value(value).map_err(|_| EngineError::config(format!("{key}: not a number"))),
-            }
-        };
-        let positive_or_none = |key: &str| -> Result<Option<Raw>, EngineError> {
-            match field(key) {
-                None | Some(Value::Null) => Ok(None),
-                Some(value) => {
-                    let raw = parse_value(value).map_err(|_| EngineError::config(format!("{key}: not a number")))?;
-                    if raw <= 0 {
-                        return Err(EngineError::config(format!("{key} must be > 0 or null")));
-                    }
-                    Ok(Some(raw))
-                }
-            }
-        };
-        let simulated = choice("mode", ["simulated", "external"], "simulated")?;
-        let late_accept = !choice("late_policy", ["reject", "accept"], "reject")?;
-        let starting_cash = decimal("starting_cash", 100_000_000_000_000)?;
-        let commission_rate = decimal("commission_rate", 0)?;
-        if commission_rate < 0 {
-            return Err(EngineError::config("commission_rate must be >= 0"));
-        }
-        let max_order_qty = positive_or_none("max_order_qty")?;
-        let max_notional = positive_or_none("max_notional")?;
-        let allow_short = match field("allow_short") {
-            None => true,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(EngineError::config("allow_short must be a boolean")),
-        };
-        Ok(Config { simulated, late_accept, starting_cash, commission_rate, max_order_qty, max_notional, allow_short })
+        let core = CoreConfig::from_value(if value.is_null() { None } else { Some(value) })?;
+        Ok(Config {
+            simulated: core.simulated,
+            late_accept: core.late_policy == LatePolicy::Accept,
+            starting_cash: core.starting_cash,
+            commission_rate: core.commission_rate,
+            max_order_qty: core.max_order_qty,
+            max_notional: core.max_notional,
+            allow_short: core.allow_short,
+        })
     }
 
     /// Canonical form (as `CoreConfig.to_dict`).
@@ -510,7 +461,7 @@ fn read_list<'a>(value: &'a Value, what: &str) -> Doc<&'a [Value]> {
 }
 
 fn read_config(value: &Value) -> Doc<Config> {
-    let pairs = exact(value, &CONFIG_KEYS, "config")?;
+    let pairs = exact(value, &config::KEYS, "config")?;
     read_enum(field(pairs, "mode")?, &["simulated", "external"], "mode")?;
     read_dec(field(pairs, "starting_cash")?, "starting_cash")?;
     read_dec(field(pairs, "commission_rate")?, "commission_rate")?;
@@ -609,47 +560,6 @@ const SHADOW_ORDER_KEYS: [&str; 15] = [
     "touched",
 ];
 
-const CORE_SNAPSHOT_KEYS: [&str; 13] = [
-    "schema_version",
-    "config",
-    "last_seq_id",
-    "cash",
-    "fees_paid",
-    "positions",
-    "orders",
-    "applied_keys",
-    "last_bar",
-    "last_price",
-    "stream_times",
-    "kill_switch",
-    "risk_flags",
-];
-
-const CORE_ORDER_KEYS: [&str; 22] = [
-    "order_id",
-    "intent_id",
-    "strategy_id",
-    "venue",
-    "instrument",
-    "side",
-    "order_type",
-    "qty",
-    "limit_price",
-    "stop_price",
-    "time_in_force",
-    "expire_time",
-    "parent_order_id",
-    "oco_group",
-    "state",
-    "filled_qty",
-    "avg_fill_price",
-    "fill_notional",
-    "fill_count",
-    "submit_seq",
-    "triggered",
-    "placed_bar_time",
-];
-
 /// A shadow built completely before it replaces the live one.
 struct Staged {
     config: Config,
@@ -716,7 +626,7 @@ fn read_invariant_snapshot(value: &Value) -> Doc<Staged> {
 }
 
 fn read_core_order(item: &Value) -> Doc<ShadowOrder> {
-    let o = exact(item, &CORE_ORDER_KEYS, "order")?;
+    let o = exact(item, snapshot::ORDER_KEYS, "order")?;
     // Fields the checker does not keep are still validated (the schema's rules).
     read_id(field(o, "intent_id")?, "intent_id")?;
     read_id(field(o, "strategy_id")?, "strategy_id")?;
@@ -756,7 +666,7 @@ fn read_core_order(item: &Value) -> Doc<ShadowOrder> {
 }
 
 fn read_core_snapshot(value: &Value) -> Doc<Staged> {
-    let pairs = exact(value, &CORE_SNAPSHOT_KEYS, "core_snapshot")?;
+    let pairs = exact(value, snapshot::TOP_KEYS, "core_snapshot")?;
     let (config, mut shadow) = read_common(pairs)?;
     for item in read_list(field(pairs, "orders")?, "orders")? {
         push_order(&mut shadow, read_core_order(item)?)?;

@@ -14,90 +14,10 @@ pub struct Bad;
 
 pub type Read<T> = Result<T, Bad>;
 
-pub const MAX_I63: i128 = i64::MAX as i128;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum State {
-    Created,
-    Submitted,
-    Accepted,
-    PartiallyFilled,
-    Filled,
-    CancelPending,
-    Cancelled,
-    Rejected,
-    Expired,
-}
-
-impl State {
-    pub const ALL: [State; 9] = [
-        State::Created,
-        State::Submitted,
-        State::Accepted,
-        State::PartiallyFilled,
-        State::Filled,
-        State::CancelPending,
-        State::Cancelled,
-        State::Rejected,
-        State::Expired,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Created => "created",
-            State::Submitted => "submitted",
-            State::Accepted => "accepted",
-            State::PartiallyFilled => "partially_filled",
-            State::Filled => "filled",
-            State::CancelPending => "cancel_pending",
-            State::Cancelled => "cancelled",
-            State::Rejected => "rejected",
-            State::Expired => "expired",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<State> {
-        State::ALL.iter().copied().find(|state| state.as_str() == text)
-    }
-
-    pub fn is_terminal(self) -> bool {
-        matches!(self, State::Filled | State::Cancelled | State::Rejected | State::Expired)
-    }
-
-    /// Accepted or partially filled: may trade on a bar, be replaced or cancelled.
-    pub fn is_working(self) -> bool {
-        matches!(self, State::Accepted | State::PartiallyFilled)
-    }
-
-    pub fn is_fillable(self) -> bool {
-        matches!(self, State::Accepted | State::PartiallyFilled | State::CancelPending)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderType {
-    Market,
-    Limit,
-    Stop,
-    StopLimit,
-}
-
-impl OrderType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderType::Market => "market",
-            OrderType::Limit => "limit",
-            OrderType::Stop => "stop",
-            OrderType::StopLimit => "stop_limit",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<OrderType> {
-        [OrderType::Market, OrderType::Limit, OrderType::Stop, OrderType::StopLimit]
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
-    }
-}
+// The order states and types are the core's own (`orders.rs`); the checker reads the
+// same wire names and must never disagree with them about which states exist.
+pub use crate::engine::orders::{OrderType, State};
+pub use crate::engine::results::MAX_I63;
 
 // ------------------------------------------------------------------ readers
 

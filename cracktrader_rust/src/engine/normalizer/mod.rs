@@ -11,7 +11,7 @@ pub mod fields;
 pub mod market;
 pub mod orders;
 
-use crate::engine::canonical::{sha256_hex, write_value, JsonWriter};
+use crate::engine::canonical::{self, sha256_hex, write_value, JsonWriter};
 use crate::engine::errors::EngineError;
 use crate::engine::strict_json;
 use crate::engine::value::Value;
@@ -141,7 +141,19 @@ impl EventNormalizer {
 
     /// JSON lines in, one canonical outcome line out per input line (D-008).
     pub fn apply_jsonl(&mut self, data: &[u8]) -> Vec<u8> {
-        let mut out = String::with_capacity(data.len().saturating_mul(2));
+        canonical::collect_lines(String::with_capacity(data.len().saturating_mul(2)), |out, hook| self.jsonl_lines(data, out, hook)).into_bytes()
+    }
+
+    /// `apply_jsonl`, handing the output to `emit` in pieces of about `chunk` bytes
+    /// (whole lines, in order) instead of collecting it (D-592).
+    pub fn apply_jsonl_chunks(&mut self, data: &[u8], chunk: usize, emit: impl FnMut(&[u8])) {
+        let buf = String::with_capacity(chunk.saturating_add(4096));
+        canonical::chunk_lines(buf, chunk, emit, |out, hook| self.jsonl_lines(data, out, hook));
+    }
+
+    /// The loop of `apply_jsonl`: each line's outcome and its newline go to `out`,
+    /// then `after_line` may drain `out`.
+    fn jsonl_lines(&mut self, data: &[u8], out: &mut String, after_line: canonical::LineHook<'_, String>) {
         for line in strict_json::split_lines(data) {
             let outcome = match strict_json::parse_bytes(line) {
                 Ok(value) => self.apply(&value),
@@ -150,10 +162,10 @@ impl EventNormalizer {
                     Outcome::rejected(At::whole("").reject(INVALID_PAYLOAD))
                 }
             };
-            outcome.write(&mut out);
+            outcome.write(out);
             out.push('\n');
+            after_line(out);
         }
-        out.into_bytes()
     }
 
     /// The counters of outcomes by code (all codes present, zeros included).
