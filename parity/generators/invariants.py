@@ -19,6 +19,9 @@ from parity.generators.hostile import encode, hostile_value
 from parity.steps import is_directive
 
 CORRUPTIBLE = ("cash_delta", "code", "accepted", "late")
+# seq_ids at and around the edges of the valid range [1, 2**63-1]: a checker that reads
+# the range one off must be caught on the input side too.
+BOUNDARY_SEQ_IDS = (0, -1, 2**63 - 1, 2**63, 2**63 + 1, True)
 
 
 def _corrupt(rng: random.Random, result: dict[str, Any]) -> dict[str, Any]:
@@ -27,7 +30,8 @@ def _corrupt(rng: random.Random, result: dict[str, Any]) -> dict[str, Any]:
     if result["transitions"] and roll < 0.4:
         item = rng.choice(result["transitions"])
         field = rng.choice(("to", "filled_qty", "remaining_qty", "from"))
-        item[field] = rng.choice(("filled", "accepted", "cancelled", "1", "0", "-5", None))
+        # cancel_pending: only a cancel of that very order may lead there
+        item[field] = rng.choice(("filled", "accepted", "cancelled", "cancel_pending", "1", "0", "-5", None))
     elif result["fills"] and roll < 0.7:
         item = rng.choice(result["fills"])
         item[rng.choice(("qty", "price", "fee"))] = rng.choice(("0", "1", "999999", "-1"))
@@ -44,6 +48,9 @@ def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str
     steps = []
     for line in case.steps:
         if is_directive(line):
+            # the core case's swap-restores become the checker's: its shadow state
+            # (open stop-limits, stream clocks, applied keys) must cross backends too
+            steps.append(line)
             continue
         try:
             document = json.loads(line)
@@ -51,7 +58,12 @@ def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str
             continue  # the checker sees committed steps, which were readable inputs
         result = core.apply(document)
         if corruption and rng.random() < corruption:
-            result = _corrupt(rng, result)
+            if rng.random() < 0.15:
+                # the history claims another seq_id than the core saw
+                document = {**document, "seq_id": rng.choice(BOUNDARY_SEQ_IDS)} if isinstance(document, dict) \
+                    else document
+            else:
+                result = _corrupt(rng, result)
         steps.append(encode({"input": document, "result": result}))
     return {"config": case.config}, steps
 

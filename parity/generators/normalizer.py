@@ -17,6 +17,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from parity.generators.hostile import encode, garbage_line, hostile_value
+from parity.steps import SWAP_RESTORE
 
 CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "ccxt_unified"
 KIND_OF_METHOD = {"fetchTrades": "trade", "fetchMyTrades": "my_trade", "fetchOHLCV": "ohlcv"}
@@ -86,6 +87,9 @@ def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str
         if hostility and rng.random() < hostility / 10:
             line = garbage_line(rng, line)
         steps.append(line)
+    # swap-restores: the per-code counters cross backends
+    for position in sorted((rng.randrange(len(steps) + 1) for _ in range(rng.choice((0, 1, 3)))), reverse=True):
+        steps.insert(position, SWAP_RESTORE)
     return {}, steps
 
 
