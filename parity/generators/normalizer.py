@@ -70,12 +70,28 @@ def _mutate(rng: random.Random, payload: Any) -> Any:
     return payload
 
 
+def _restate(rng: random.Random, payload: dict[str, Any]) -> dict[str, Any]:
+    """An order whose nested trades restate its id and symbol: the same ones, or ones
+    that differ by a character either way (a contradiction must be refused whichever
+    way the two compare)."""
+    payload = copy.deepcopy(payload)
+    order_id, symbol = str(payload.get("id")), str(payload.get("symbol"))
+    for trade in payload["trades"]:
+        if isinstance(trade, dict) and rng.random() < 0.7:
+            trade["order"] = rng.choice((order_id, order_id, order_id[:-1] or "x", order_id + "0", None))
+            trade["symbol"] = rng.choice((symbol, symbol, symbol[:-1] or "x", symbol + "0", None))
+    return payload
+
+
 def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str]]:
     corpus = seeds()
     hostility = rng.choice((0.0, 0.1, 0.3, 0.6))
     steps = []
     for index in range(length):
         kind, payload = rng.choice(corpus)
+        if kind == "order" and isinstance(payload, dict) and isinstance(payload.get("trades"), list) \
+                and rng.random() < 0.5:
+            payload = _restate(rng, payload)
         if rng.random() < hostility:
             payload = _mutate(rng, payload)
         context: dict[str, Any] = {"venue": rng.choice(("kraken", "bitvavo", "gemini")),
