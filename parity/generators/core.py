@@ -21,7 +21,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from parity.generators.hostile import encode, garbage_line, mutate
-from parity.steps import SWAP_RESTORE
+from parity.steps import SWAP_RESTORE, restore_edit
 
 VENUES = ("sim", "venue\u00e9")
 INSTRUMENTS = ("BTC/USDT", "ETH/USDT", "SOL/USD:USD")
@@ -106,8 +106,9 @@ def draw_scenario(rng: random.Random) -> CoreScenario:
         commission=rng.choice(("0", "0.001", "0.0025", "0.1")),
         allow_short=rng.random() < 0.7,
         max_order_qty=rng.choice((None, None, "5", "1000")),
-        # 0.000000001: the smallest positive limit (one raw unit) is valid
-        max_notional=rng.choice((None, None, "5000", "1e6", "0.000000001")),
+        # now and then the smallest positive limit (one raw unit): valid, and it refuses
+        # nearly every order, so rarely
+        max_notional=rng.choice((None, None, "5000", "1e6")) if rng.random() < 0.97 else "0.000000001",
         starting_cash=rng.choice(("100", "10000", "1000000", "1e12")),
         swaps=rng.choice((0, 0, 1, 3)),
     )
@@ -237,7 +238,7 @@ class _Stream:
         side = side or rng.choice(("buy", "sell"))
         price = self.prices[instrument]
         qty = rng.choice((0.5, 1, 2, 3.25, 10))
-        boundary = self.boundary_qty(instrument) if order_type == "market" and rng.random() < 0.3 else None
+        boundary = self.boundary_qty(instrument) if order_type == "market" and rng.random() < 0.1 else None
         away = rng.uniform(-0.03, 0.03)
         limit = self.number(price * (1 + away)) if order_type in ("limit", "stop_limit") else None
         stop = self.number(price * (1 - away)) if order_type in ("stop", "stop_limit") else None
@@ -444,9 +445,13 @@ def generate(rng: random.Random, scenario: CoreScenario, length: int) -> CoreCas
                     steps.append(garbage_line(rng, encode(item)))
             else:
                 steps.append(encode(item))
-    # Snapshot swaps cost O(state): a few per case, at positions the rng picks.
+    # Snapshot swaps cost O(state): a few per case, at positions the rng picks; some of
+    # them restore edited snapshots first (each field name once, see parity.snapshot_edits).
     for position in sorted((rng.randrange(len(steps) + 1) for _ in range(scenario.swaps)), reverse=True):
-        steps.insert(position, SWAP_RESTORE)
+        steps.insert(position, restore_edit(rng.randrange(2**32)) if rng.random() < 0.5 else SWAP_RESTORE)
+    # and a few more restore-edits late in the case, when orders and positions exist
+    for _ in range(rng.choice((0, 1, 2, 3))):
+        steps.insert(len(steps) - rng.randrange(len(steps) // 2 + 1), restore_edit(rng.randrange(2**32)))
     return case
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from cracktrader.engine import build_core
 from parity.generators import core as core_generator
 from parity.generators.hostile import encode, hostile_value
-from parity.steps import SWAP_RESTORE, is_directive
+from parity.steps import SWAP_RESTORE, is_directive, restore_edit
 
 CORRUPTIBLE = ("cash_delta", "code", "accepted", "late")
 # seq_ids at and around the edges of the valid range [1, 2**63-1]: a checker that reads
@@ -64,7 +64,9 @@ def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str
     case = core_generator.generate(rng, scenario, length)
     core = build_core("python", config=case.config)
     corruption = rng.choice((0.0, 0.02, 0.1, 0.3))
-    claims = rng.choice((0.0, 0.0, 0.1))
+    claims = rng.choice((0.0, 0.0, 0.5))  # of the few steps that can carry one
+    if claims:
+        corruption = 0.0  # lone claims: the checker must still be in step when one comes
     steps = []
     for line in case.steps:
         if is_directive(line):
@@ -94,7 +96,7 @@ def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str
     # more swap-restores than the core case makes: the shadow state (open stop-limits
     # and whether their stop was touched) must survive the crossing mid-history
     for position in sorted((rng.randrange(len(steps) + 1) for _ in range(rng.choice((0, 2, 6)))), reverse=True):
-        steps.insert(position, SWAP_RESTORE)
+        steps.insert(position, restore_edit(rng.randrange(2**32)) if rng.random() < 0.3 else SWAP_RESTORE)
     return {"config": case.config}, steps
 
 

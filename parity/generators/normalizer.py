@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from parity.generators.hostile import encode, garbage_line, hostile_value
-from parity.steps import SWAP_RESTORE
+from parity.steps import SWAP_RESTORE, restore_edit
 
 CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "ccxt_unified"
 KIND_OF_METHOD = {"fetchTrades": "trade", "fetchMyTrades": "my_trade", "fetchOHLCV": "ohlcv"}
@@ -105,7 +105,7 @@ def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str
         steps.append(line)
     # swap-restores: the per-code counters cross backends
     for position in sorted((rng.randrange(len(steps) + 1) for _ in range(rng.choice((0, 1, 3)))), reverse=True):
-        steps.insert(position, SWAP_RESTORE)
+        steps.insert(position, restore_edit(rng.randrange(2**32)) if rng.random() < 0.5 else SWAP_RESTORE)
     return {}, steps
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from parity.generators.hostile import encode, garbage_line, mutate
-from parity.steps import SWAP_RESTORE
+from parity.steps import SWAP_RESTORE, restore_edit
 
 SEQ_ID_MAX = 2**63 - 1
 SOURCES = ("market_data", "broker_report", "timer", "control")
@@ -83,7 +83,7 @@ def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str
         steps.append(line)
     # swap-restores at positions the rng picks: the watermark and next_seq_id cross backends
     for position in sorted((rng.randrange(len(steps) + 1) for _ in range(rng.choice((0, 1, 3)))), reverse=True):
-        steps.insert(position, SWAP_RESTORE)
+        steps.insert(position, restore_edit(rng.randrange(2**32)) if rng.random() < 0.5 else SWAP_RESTORE)
     return config, steps
 
 
