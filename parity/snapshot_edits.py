@@ -23,7 +23,8 @@ _I63 = 2**63 - 1
 
 
 def _int_edits(value: int) -> list[Any]:
-    return [value + 1, value - 1, 0, -1, 1, 2**62, _I63, _I63 + 1, 2**64, True, float(value), str(value), None]
+    return [value + 1, value - 1, 0, -1, 1, 2**62, _I63, _I63 + 1, _I63 + 2, 2**64, True, float(value), str(value),
+            None]
 
 
 def _str_edits(value: str) -> list[Any]:
@@ -51,7 +52,8 @@ def _candidates(value: Any) -> list[Any]:
             out += [value[:-1], value + [copy.deepcopy(value[-1])], list(reversed(value)), [value[0], value[0]]]
         return out
     if isinstance(value, dict):
-        return [{}, None, []]
+        # a key no reader knows, next to all the known ones
+        return [{}, None, [], {**value, "unknown": 0}]
     return [None]
 
 
