@@ -51,9 +51,17 @@ def in_annotation(item) -> bool:
     return any(begin <= start < end for begin, end in annotation_spans(str(spec.module_path)))
 
 
+def stable_key(item) -> tuple:
+    """What a mutant is, independent of the session: cosmic-ray's job ids are random
+    uuids, new at every ``init``, so ordering by them made the seeded sample differ
+    from run to run (and scores of two runs incomparable)."""
+    return tuple((str(spec.module_path), spec.operator_name, spec.occurrence, tuple(spec.start_pos),
+                  tuple(spec.end_pos)) for spec in item.mutations)
+
+
 def sample(session: str, size: int, seed: int) -> int:
     with use_db(session, WorkDB.Mode.open) as db:
-        items = sorted(db.pending_work_items, key=lambda item: item.job_id)
+        items = sorted(db.pending_work_items, key=stable_key)
         equivalent = [item.job_id for item in items if in_annotation(item)]
         candidates = [item for item in items if not in_annotation(item)]
         rng = random.Random(seed)

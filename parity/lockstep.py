@@ -12,12 +12,13 @@ divergence.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from cracktrader.engine.canonical import canonical_bytes
-from parity import diff
-from parity.steps import SWAP_RESTORE, is_directive, step_bytes
+from parity import diff, snapshot_edits
+from parity.steps import SWAP_RESTORE, is_directive, restore_edit_seed, step_bytes
 from parity.targets import Target
 
 CONTEXT_STEPS = 3
@@ -30,7 +31,7 @@ class Divergence:
 
     target: str
     backends: tuple[str, str]
-    kind: str  # "result" | "state_hash" | "exception"
+    kind: str  # "result" | "state_hash" | "exception" | "restore_edit"
     step_index: int
     step: str
     outputs: tuple[str | None, str | None]
@@ -146,7 +147,12 @@ class Lockstep:
 
     # ------------------------------------------------------------- directives
     def _directive(self, pair: tuple[Any, Any], steps: list[str], index: int) -> Divergence | None:
-        if steps[index] != SWAP_RESTORE or not self.target.stateful:
+        if not self.target.stateful:
+            return None
+        seed = restore_edit_seed(steps[index])
+        if seed is not None:
+            return self._restore_edits(pair, steps, index, seed)
+        if steps[index] != SWAP_RESTORE:
             return None
         try:
             snap_a = _call(0, pair[0].snapshot)
@@ -160,6 +166,37 @@ class Lockstep:
             return self._exception_divergence(steps, index, failure, [])
         if hash_a != hash_b:
             return self._state_divergence(steps, index, _call(0, pair[0].snapshot), _call(1, pair[1].snapshot))
+        return None
+
+    def _restore_edits(self, pair: tuple[Any, Any], steps: list[str], index: int, seed: int) -> Divergence | None:
+        """Restore edited snapshots into both sides: they must refuse alike (same
+        exception class) or load alike (same state hash). Then the unedited one."""
+        try:
+            snap_a = _call(0, pair[0].snapshot)
+            snap_b = _call(1, pair[1].snapshot)
+        except _Failure as failure:
+            return self._exception_divergence(steps, index, failure, [])
+        if canonical_bytes(snap_a) != canonical_bytes(snap_b):
+            return self._state_divergence(steps, index, snap_a, snap_b)
+        for description, edited in snapshot_edits.edits(snap_a, random.Random(seed)):
+            outcomes = (_edited_restore(pair[0], edited), _edited_restore(pair[1], edited))
+            # exception messages are each backend's own; the class and the state are the contract
+            if outcomes[0][0] != outcomes[1][0] or (outcomes[0][0] == "ok" and outcomes[0][1] != outcomes[1][1]):
+                return Divergence(
+                    target=self.target.name,
+                    backends=self.backends,
+                    kind="restore_edit",
+                    step_index=index,
+                    step=steps[index],
+                    outputs=(f"{description}: {outcomes[0][1]}", f"{description}: {outcomes[1][1]}"),
+                    paths=[description.split(" ")[1] if " " in description else ""],
+                    codes=(outcomes[0][0], outcomes[1][0]),
+                )
+        try:
+            _call(0, lambda: pair[0].restore(snap_a))
+            _call(1, lambda: pair[1].restore(snap_b))
+        except _Failure as failure:
+            return self._exception_divergence(steps, index, failure, [])
         return None
 
     # -------------------------------------------------------------- localize
@@ -297,6 +334,17 @@ class Lockstep:
             codes=(codes[0], codes[1]),
             context=self._context(history),
         )
+
+
+def _edited_restore(component: Any, edited: Any) -> tuple[str, str]:
+    """("ok", state hash) when ``component`` loads ``edited``, else (exception class, "")."""
+    try:
+        component.restore(edited)
+        return ("ok", component.state_hash())
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # noqa: BLE001 - PanicException is a BaseException
+        return (f"exception:{type(error).__name__}", str(error)[:200])
 
 
 def run_lockstep(

@@ -436,7 +436,7 @@ def build():
         "context": {"type": "array", "items": side_out},
         "replay_command": {"type": "string"},
         "fixture_path": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-        "kind": {"enum": ["result", "state_hash", "exception"]},
+        "kind": {"enum": ["result", "state_hash", "exception", "restore_edit"]},
     }, required=["schema_version", "target", "seed", "backends", "step_index", "input", "outputs",
                  "paths", "signature", "codes", "context", "replay_command", "kind"]))
     return schemas

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from hypothesis import strategies as st
 
 from parity.generators.hostile import encode, garbage_line, mutate
-from parity.steps import SWAP_RESTORE
+from parity.steps import SWAP_RESTORE, restore_edit
 
 VENUES = ("sim", "venue\u00e9")
 INSTRUMENTS = ("BTC/USDT", "ETH/USDT", "SOL/USD:USD")
@@ -105,7 +106,9 @@ def draw_scenario(rng: random.Random) -> CoreScenario:
         commission=rng.choice(("0", "0.001", "0.0025", "0.1")),
         allow_short=rng.random() < 0.7,
         max_order_qty=rng.choice((None, None, "5", "1000")),
-        max_notional=rng.choice((None, None, "5000", "1e6")),
+        # now and then the smallest positive limit (one raw unit): valid, and it refuses
+        # nearly every order, so rarely
+        max_notional=rng.choice((None, None, "5000", "1e6")) if rng.random() < 0.97 else "0.000000001",
         starting_cash=rng.choice(("100", "10000", "1000000", "1e12")),
         swaps=rng.choice((0, 0, 1, 3)),
     )
@@ -144,6 +147,7 @@ class _Stream:
         self.instruments = INSTRUMENTS[: scenario.instruments]
         self.prices = {name: 100.0 * (i + 1) for i, name in enumerate(self.instruments)}
         self.orders: list[_Order] = []
+        self.last_close: dict[str, str] = {}  # as the bar payload spelled it
         self.counter = 0
         self.recent_reports: list[dict[str, Any]] = []
         self.placed: list[dict[str, Any]] = []
@@ -215,6 +219,7 @@ class _Stream:
         high = max(open_, close) * (1 + rng.uniform(0, spread))
         low = min(open_, close) * (1 - rng.uniform(0, spread))
         self.prices[instrument] = close
+        self.last_close[instrument] = f"{close:.4f}"
         payload = {
             "open": f"{open_:.4f}",
             "high": f"{high:.4f}",
@@ -233,6 +238,7 @@ class _Stream:
         side = side or rng.choice(("buy", "sell"))
         price = self.prices[instrument]
         qty = rng.choice((0.5, 1, 2, 3.25, 10))
+        boundary = self.boundary_qty(instrument) if order_type == "market" and rng.random() < 0.1 else None
         away = rng.uniform(-0.03, 0.03)
         limit = self.number(price * (1 + away)) if order_type in ("limit", "stop_limit") else None
         stop = self.number(price * (1 - away)) if order_type in ("stop", "stop_limit") else None
@@ -245,7 +251,7 @@ class _Stream:
             "venue": venue,
             "side": side,
             "order_type": order_type,
-            "qty": self.number(qty),
+            "qty": boundary or self.number(qty),
             "limit_price": limit,
             "stop_price": stop,
             "time_in_force": rng.choice(("gtc", "gtc", "gtc", "ioc", "fok")),
@@ -257,6 +263,18 @@ class _Stream:
         self.placed.append(intent)
         del self.placed[:-8]
         return intent
+
+    def boundary_qty(self, instrument: str) -> str | None:
+        """A market quantity just past what the risk limit (or the starting cash)
+        allows at the last close: a check valuing the order at any other price of
+        the bar decides the other way."""
+        close = self.last_close.get(instrument)
+        if close is None or Decimal(close) <= 0:
+            return None
+        limit = self.scenario.max_notional or self.scenario.starting_cash
+        rate = 0 if self.scenario.max_notional else Decimal(self.scenario.commission)
+        qty = Decimal(limit) / (Decimal(close) * (1 + rate))
+        return str((qty * 10**9).to_integral_value(ROUND_CEILING) / 10**9)
 
     def pick(self, prefer: tuple[str, ...] = ()) -> _Order | None:
         """Usually an order in one of the ``prefer`` states (as the generator guesses
@@ -427,9 +445,13 @@ def generate(rng: random.Random, scenario: CoreScenario, length: int) -> CoreCas
                     steps.append(garbage_line(rng, encode(item)))
             else:
                 steps.append(encode(item))
-    # Snapshot swaps cost O(state): a few per case, at positions the rng picks.
+    # Snapshot swaps cost O(state): a few per case, at positions the rng picks; some of
+    # them restore edited snapshots first (each field name once, see parity.snapshot_edits).
     for position in sorted((rng.randrange(len(steps) + 1) for _ in range(scenario.swaps)), reverse=True):
-        steps.insert(position, SWAP_RESTORE)
+        steps.insert(position, restore_edit(rng.randrange(2**32)) if rng.random() < 0.5 else SWAP_RESTORE)
+    # and a few more restore-edits late in the case, when orders and positions exist
+    for _ in range(rng.choice((0, 1, 2, 3))):
+        steps.insert(len(steps) - rng.randrange(len(steps) // 2 + 1), restore_edit(rng.randrange(2**32)))
     return case
 
 

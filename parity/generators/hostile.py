@@ -44,6 +44,8 @@ HOSTILE_VALUES: tuple[Any, ...] = (
     "1e999999999999999999999",
     "-1e-999999999999999999999",
     "170141183460469231731687303715.884105728",
+    "-170141183460469231731687303715.884105728",  # exactly the i128 minimum: valid, one past it is not
+    "170141183460469231731687303715.884105727",  # exactly the i128 maximum: valid
     "0.0000000005",
     "0.0000000015",
     10**40,
@@ -64,11 +66,14 @@ HOSTILE_VALUES: tuple[Any, ...] = (
     "x" * 128,  # the longest identifier, and one code point too many
     "x" * 129,
     "\u00e9" * 128,
+    _nested(16),  # deep enough that a doubled depth step would reach the limit of 32
     _nested(31),  # nesting at the limit of 32 (with the object around it), and beyond
     _nested(33),
     "\u0007bell",
     "tab\tin",
     "\u00e9t\u00e9",
+    "\u00e9\u009f",  # the last C1 control (category Cc), on the non-ASCII path
+    "\u00e9\u00a0",  # the first code point past C1: valid in an identifier
     "\U0001f600",
 )
 # Raw JSON tokens that only exist as text.

@@ -17,6 +17,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from parity.generators.hostile import encode, garbage_line, hostile_value
+from parity.steps import SWAP_RESTORE, restore_edit
 
 CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "ccxt_unified"
 KIND_OF_METHOD = {"fetchTrades": "trade", "fetchMyTrades": "my_trade", "fetchOHLCV": "ohlcv"}
@@ -69,12 +70,28 @@ def _mutate(rng: random.Random, payload: Any) -> Any:
     return payload
 
 
+def _restate(rng: random.Random, payload: dict[str, Any]) -> dict[str, Any]:
+    """An order whose nested trades restate its id and symbol: the same ones, or ones
+    that differ by a character either way (a contradiction must be refused whichever
+    way the two compare)."""
+    payload = copy.deepcopy(payload)
+    order_id, symbol = str(payload.get("id")), str(payload.get("symbol"))
+    for trade in payload["trades"]:
+        if isinstance(trade, dict) and rng.random() < 0.7:
+            trade["order"] = rng.choice((order_id, order_id, order_id[:-1] or "x", order_id + "0", None))
+            trade["symbol"] = rng.choice((symbol, symbol, symbol[:-1] or "x", symbol + "0", None))
+    return payload
+
+
 def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str]]:
     corpus = seeds()
     hostility = rng.choice((0.0, 0.1, 0.3, 0.6))
     steps = []
     for index in range(length):
         kind, payload = rng.choice(corpus)
+        if kind == "order" and isinstance(payload, dict) and isinstance(payload.get("trades"), list) \
+                and rng.random() < 0.5:
+            payload = _restate(rng, payload)
         if rng.random() < hostility:
             payload = _mutate(rng, payload)
         context: dict[str, Any] = {"venue": rng.choice(("kraken", "bitvavo", "gemini")),
@@ -86,6 +103,9 @@ def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str
         if hostility and rng.random() < hostility / 10:
             line = garbage_line(rng, line)
         steps.append(line)
+    # swap-restores: the per-code counters cross backends
+    for position in sorted((rng.randrange(len(steps) + 1) for _ in range(rng.choice((0, 1, 3)))), reverse=True):
+        steps.insert(position, restore_edit(rng.randrange(2**32)) if rng.random() < 0.5 else SWAP_RESTORE)
     return {}, steps
 
 

@@ -15,7 +15,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from parity.generators.hostile import encode, garbage_line, mutate
+from parity.steps import SWAP_RESTORE, restore_edit
 
+SEQ_ID_MAX = 2**63 - 1
 SOURCES = ("market_data", "broker_report", "timer", "control")
 EVENT_TYPES = {"market_data": "bar", "broker_report": "order_accepted", "timer": "timer", "control": "kill_switch"}
 PAYLOADS = {
@@ -32,6 +34,10 @@ def draw_config(rng: random.Random) -> dict[str, Any]:
         priority = list(SOURCES)
         rng.shuffle(priority)
         config["source_priority"] = priority
+    if rng.random() < 0.15:
+        # a few ids from the end of the range: exhaustion, and snapshots whose
+        # next_seq_id sits at the very edge (2**63-1, 2**63)
+        config["start_seq_id"] = SEQ_ID_MAX - rng.choice((0, 1, 3, 20))
     return config
 
 
@@ -75,6 +81,9 @@ def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str
         if hostility and rng.random() < hostility / 2:
             line = garbage_line(rng, line)
         steps.append(line)
+    # swap-restores at positions the rng picks: the watermark and next_seq_id cross backends
+    for position in sorted((rng.randrange(len(steps) + 1) for _ in range(rng.choice((0, 1, 3)))), reverse=True):
+        steps.insert(position, restore_edit(rng.randrange(2**32)) if rng.random() < 0.5 else SWAP_RESTORE)
     return config, steps
 
 

@@ -157,6 +157,8 @@ BAD: dict[str, Mutation] = {
     "negative seq": _set(("last_seq_id",), -1),
     "minus zero": _set(("cash",), "-0"),
     "trailing zero": _set(("cash",), "1.50"),
+    # more fraction digits than the 9 a decimal has: no rounding on load
+    "ten fraction digits": _set(("cash",), "0.0000000001"),
     "trailing newline decimal": _set(("cash",), "5\n"),
     "exponent decimal": _set(("cash",), "1e3"),
     "decimal out of i128": _set(("cash",), "170141183460469231731687303716"),

@@ -318,7 +318,9 @@ fn text<'a>(value: &'a Value, path: &str) -> Checked<&'a str> {
 /// i.e. canonical text (no `-0`, no trailing zeros), then in the i128 raw range.
 fn decimal(value: &Value, path: &str) -> Checked<Raw> {
     let text = text(value, path)?;
-    if !is_canonical_decimal(text) {
+    // At most the 9 fraction digits a decimal carries: what format_decimal writes, so
+    // a longer fraction is refused, never rounded on load (as the Python twin does).
+    if !is_canonical_decimal(text) || text.split_once('.').is_some_and(|(_, fraction)| fraction.len() > 9) {
         return Err(invalid(path, "not a canonical decimal"));
     }
     numbers::parse_decimal_str(text).map_err(|_| inconsistent(format!("{path}: outside the i128 range")))
