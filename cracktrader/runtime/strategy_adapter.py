@@ -6,11 +6,17 @@ loads the class, runs it on the chosen core backend and emits runtime events int
 sink. Everything else in ``cracktrader.runtime`` and ``cracktrader.api`` is independent
 of how a strategy is written.
 
-Today ``run`` drives the deterministic core directly (``CoreDriver`` + ``Runner``) with
-``RuntimeStrategy`` classes on seeded synthetic bars. When the strategy layer (issue 8:
-``ct.Strategy``, ``ct.Cerebro``, ``ct.CracktraderEngine(engine_backend=...)``, its data
-feeds) is merged, ``_run_cerebro`` below is where ``ct.Strategy`` subclasses go; see
-docs/runtime.md, "Strategies", for the exact switch.
+Two kinds of strategy class run (D-570):
+
+- ``ct.Strategy`` subclasses (Backtrader style, docs/strategies.md) run on
+  ``ct.Cerebro`` over ``ct.CracktraderEngine(engine_backend=...)`` with seeded
+  ``ct.feeds.SyntheticData`` feeds (``cerebro_driver``); the built-in
+  ``examples:SmaCross`` and ``examples:Churn`` are such strategies;
+- ``RuntimeStrategy`` subclasses (``strategy_api``, the built-in ``demo:*``) drive the
+  deterministic core directly (``CoreDriver`` + ``Runner``).
+
+Both share the control handling, pacing, marks and lifecycle (``runner.RunControl``) and
+the translation of core results into events (``follower.ResultFollower``).
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from cracktrader.runtime.core_driver import VENUE, CoreDriver
 from cracktrader.runtime.events import make_event
 from cracktrader.runtime.runner import Runner
 from cracktrader.runtime.sink import EventSink
-from cracktrader.runtime.strategy_api import RuntimeStrategy
-from cracktrader.runtime.synthetic import TIMEFRAMES_MS, synthetic_bars
+from cracktrader.runtime.strategy_api import RuntimeStrategy, StrategyParamError
+from cracktrader.runtime.synthetic import DEFAULT_START_TIME as BACKTEST_START_TIME, TIMEFRAMES_MS, synthetic_bars
 
-# `live` needs the strategy layer's CCXT broker (issue 8); until then it is refused.
+# `live` needs the exchange broker of the sessions work (``ct.Broker(mode="live")``);
+# until it is merged it is refused (docs/runtime.md, "Live mode").
 SUPPORTED_MODES = ("backtest", "paper")
 PAPER_DEFAULT_PACE_MS = 1_000
 BROKER_ID = "simulated"
@@ -109,35 +116,93 @@ def run(boot: Mapping[str, Any], sink: EventSink, controls: ControlSource) -> in
 
     try:
         cls = loader.load_class(loader.StrategyRef(**boot["strategy"]))
-        if not (isinstance(cls, type) and issubclass(cls, RuntimeStrategy)):
+        if _is_ct_strategy(cls):
+            _check_params(cls, cls.params._getkeys(), spec.get("params", {}))
+        elif isinstance(cls, type) and issubclass(cls, RuntimeStrategy):
+            strategy = cls(**spec.get("params", {}))
+        else:
             raise loader.StrategyLoadError(
-                f"{boot['strategy']['spec']} is not a cracktrader.runtime.RuntimeStrategy subclass"
+                f"{boot['strategy']['spec']} is neither a ct.Strategy nor a "
+                "cracktrader.runtime.RuntimeStrategy subclass"
             )
-        strategy = cls(**spec.get("params", {}))
     except Exception as exc:  # a broken strategy file ends this runtime, not the daemon
         emit("error", "strategy_load_error", {"type": type(exc).__name__, "message": str(exc)[:2000]})
         emit("lifecycle", "failed", {"reason": "strategy_load_error"})
         sink.flush()
         return 1
+    if _is_ct_strategy(cls):
+        return _run_cerebro(boot, cls, sink, controls, emit)
     return _run_core_driver(boot, strategy, sink, controls, emit)
+
+
+def _is_ct_strategy(cls: Any) -> bool:
+    from cracktrader.strategy.strategy import Strategy
+
+    return isinstance(cls, type) and issubclass(cls, Strategy)
+
+
+def _check_params(cls: type, declared: Sequence[str], given: Mapping[str, Any]) -> None:
+    """A runtime's params must name declared parameters (refused before the start, as
+    for ``RuntimeStrategy``, rather than as a ``TypeError`` from ``__init__``)."""
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise StrategyParamError(f"{cls.__name__} has no parameter(s) {unknown}; known: {sorted(declared)}")
+
+
+def _start_time(spec: Mapping[str, Any]) -> int:
+    """The first bar's time: the spec's, else now (paper) or a fixed epoch (backtest)."""
+    start_time = spec["data"].get("start_time")
+    if start_time is not None:
+        return int(start_time)
+    if spec["mode"] == "paper":  # paper bars are stamped from now on
+        timeframe_ms = TIMEFRAMES_MS[spec["timeframe"]]
+        return time.time_ns() // 1_000_000 // timeframe_ms * timeframe_ms
+    return BACKTEST_START_TIME
+
+
+def _pace_ms(spec: Mapping[str, Any]) -> int:
+    pace_ms = spec.get("pace_ms")
+    if pace_ms is None:
+        pace_ms = PAPER_DEFAULT_PACE_MS if spec["mode"] == "paper" else 0
+    return int(pace_ms)
+
+
+def _start_info(spec: Mapping[str, Any], strategy_api: str) -> dict[str, Any]:
+    return {
+        "strategy": spec["strategy"],
+        "strategy_api": strategy_api,
+        "mode": spec["mode"],
+        "backend": spec["backend"],
+        "symbols": list(spec["symbols"]),
+        "timeframe": spec["timeframe"],
+        "initial_cash": spec["initial_cash"],
+    }
+
+
+def _run_cerebro(boot: Mapping[str, Any], cls: type, sink: EventSink, controls: ControlSource, emit: Any) -> int:
+    """A ``ct.Strategy`` on ``ct.Cerebro`` (``cerebro_driver``, D-571).
+
+    Live mode (not accepted by ``check`` yet) would differ only here: the broker of an
+    exchange session (``cerebro.setbroker``) and its live feeds instead of the
+    synthetic ones, and attribution from the session (docs/runtime.md, "Live mode").
+    """
+    from cracktrader.runtime.cerebro_driver import run_cerebro  # the strategy layer, in the worker only
+
+    spec = boot["spec"]
+    return run_cerebro(cls=cls, spec=spec, emit=emit, flush=sink.flush, controls=controls,
+                       start_info=_start_info(spec, "ct.Strategy"), start_time=_start_time(spec),
+                       pace_ms=_pace_ms(spec))
 
 
 def _bars(spec: Mapping[str, Any]):
     data = spec["data"]
-    timeframe_ms = TIMEFRAMES_MS[spec["timeframe"]]
-    start_time = data.get("start_time")
-    if start_time is None:
-        if spec["mode"] == "paper":  # paper bars are stamped from now on
-            start_time = time.time_ns() // 1_000_000 // timeframe_ms * timeframe_ms
-        else:
-            start_time = 1_700_000_000_000
     return synthetic_bars(
         spec["symbols"],
-        timeframe_ms=timeframe_ms,
+        timeframe_ms=TIMEFRAMES_MS[spec["timeframe"]],
         seed=int(data["seed"]),
         bars=data.get("bars"),
         start_price=float(data["start_price"]),
-        start_time=start_time,
+        start_time=_start_time(spec),
         volatility=float(data["volatility"]),
     )
 
@@ -164,17 +229,6 @@ def _run_core_driver(
         emit("lifecycle", "failed", {"reason": "engine_error"})
         sink.flush()
         return 1
-    pace_ms = spec.get("pace_ms")
-    if pace_ms is None:
-        pace_ms = PAPER_DEFAULT_PACE_MS if spec["mode"] == "paper" else 0
-    start_info = {
-        "strategy": spec["strategy"],
-        "mode": spec["mode"],
-        "backend": spec["backend"],
-        "symbols": list(spec["symbols"]),
-        "timeframe": spec["timeframe"],
-        "initial_cash": spec["initial_cash"],
-    }
     runner = Runner(
         strategy=strategy,
         driver=driver,
@@ -183,8 +237,8 @@ def _run_core_driver(
         emit=emit,
         flush=sink.flush,
         symbols=list(spec["symbols"]),
-        pace_ms=int(pace_ms),
+        pace_ms=_pace_ms(spec),
         mark_every=int(spec.get("mark_every", 1)),
-        start_info=start_info,
+        start_info=_start_info(spec, "RuntimeStrategy"),
     )
     return runner.run()
