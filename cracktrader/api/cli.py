@@ -32,7 +32,8 @@ def register(groups: Any) -> None:
     parser.add_argument("--bus", metavar="URL", help="external bus: redis://host:port/db (default in-process)")
     parser.add_argument("--strategy-path", action="append", default=[], metavar="DIR",
                         help="a directory strategies may be loaded from (repeatable)")
-    parser.add_argument("--no-builtin-strategies", action="store_true", help="do not offer demo:* strategies")
+    parser.add_argument("--no-builtin-strategies", action="store_true",
+                        help="do not offer the built-in examples:* and demo:* strategies")
     parser.add_argument("--open-reads", action="store_true", help="read endpoints answer without a token")
     parser.add_argument("--max-runtimes", type=int, default=16, help="active runtimes at most (default 16)")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",

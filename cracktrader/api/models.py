@@ -94,7 +94,7 @@ StrategySpec = Annotated[
         min_length=3,
         max_length=600,
         pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,7}:[A-Za-z_][A-Za-z0-9_]{0,127}$",
-        examples=["demo:SmaCross"],
+        examples=["examples:SmaCross"],
     ),
 ]
 # The keys of cracktrader.runtime.synthetic.TIMEFRAMES_MS (a test keeps them equal).

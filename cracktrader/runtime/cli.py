@@ -55,7 +55,7 @@ def register(groups: Any) -> None:
         return sub
 
     start = add("start", "start a runtime", _start)
-    start.add_argument("--strategy", required=True, help="module:Class in a strategy path (e.g. demo:SmaCross)")
+    start.add_argument("--strategy", required=True, help="module:Class in a strategy path (e.g. examples:SmaCross)")
     start.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE",
                        help="strategy parameter (VALUE read as JSON when it parses, else a string)")
     start.add_argument("--symbols", default="BTC/USDT", help="comma-separated (default BTC/USDT)")

@@ -49,7 +49,7 @@ class StrategyRef:
 def parse(spec: str) -> tuple[str, str]:
     match = SPEC_RE.fullmatch(spec) if isinstance(spec, str) else None
     if match is None:
-        raise StrategySpecError("a strategy is given as module:Class, e.g. demo:SmaCross")
+        raise StrategySpecError("a strategy is given as module:Class, e.g. examples:SmaCross")
     return match["module"], match["cls"]
 
 
