@@ -117,7 +117,7 @@ def run(boot: Mapping[str, Any], sink: EventSink, controls: ControlSource) -> in
     try:
         cls = loader.load_class(loader.StrategyRef(**boot["strategy"]))
         if _is_ct_strategy(cls):
-            _check_params(cls, cls.params._getkeys(), spec.get("params", {}))
+            _check_params(cls, spec.get("params", {}))
         elif isinstance(cls, type) and issubclass(cls, RuntimeStrategy):
             strategy = cls(**spec.get("params", {}))
         else:
@@ -141,9 +141,10 @@ def _is_ct_strategy(cls: Any) -> bool:
     return isinstance(cls, type) and issubclass(cls, Strategy)
 
 
-def _check_params(cls: type, declared: Sequence[str], given: Mapping[str, Any]) -> None:
-    """A runtime's params must name declared parameters (refused before the start, as
-    for ``RuntimeStrategy``, rather than as a ``TypeError`` from ``__init__``)."""
+def _check_params(cls: Any, given: Mapping[str, Any]) -> None:
+    """A ``ct.Strategy``'s runtime params must name parameters it declares (refused
+    before the start, as for ``RuntimeStrategy``, not as a ``TypeError`` mid-run, D-575)."""
+    declared = cls.params._getkeys()
     unknown = sorted(set(given) - set(declared))
     if unknown:
         raise StrategyParamError(f"{cls.__name__} has no parameter(s) {unknown}; known: {sorted(declared)}")
