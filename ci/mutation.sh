@@ -16,8 +16,8 @@ ct_tempdir work
 session="$work/session.sqlite"
 cd "$CT_ROOT"
 # The unmutated code must pass, or every mutant would look killed.
-baseline() { python -m parity.fuzz --budget 30cases --seed 1 --target core --backends python,rust --length 300 \
-    --no-shrink --quiet; }
+baseline() { python -m parity.fuzz --budget 80cases --seed 1 --target core,sequencer,normalizer,invariants \
+    --backends python,rust --length 300 --no-shrink --quiet; }
 ct_phase "mutation: baseline (unmutated fuzz passes)" baseline
 ct_phase "mutation: init" cosmic-ray init ci/mutation.toml "$session"
 ct_phase "mutation: sample" python ci/mutation_sample.py sample "$session" --size "${CT_MUTATION_SAMPLE:-50}" \

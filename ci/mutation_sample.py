@@ -9,23 +9,62 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import random
 import sys
+from functools import lru_cache
+from pathlib import Path
 
 from cosmic_ray.work_db import WorkDB, use_db
 from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 
 
+@lru_cache(maxsize=None)
+def annotation_spans(module_path: str) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
+    """(start, end) positions of every annotation in a module.
+
+    The engine modules use ``from __future__ import annotations``: annotations are never
+    evaluated, so a mutant inside one (``int | None`` -> ``int - None``) is equivalent
+    to the original and is not sampled.
+    """
+    tree = ast.parse(Path(module_path).read_text("utf-8"))
+    spans = []
+    for node in ast.walk(tree):
+        annotations = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            annotations.append(node.returns)
+            arguments = node.args
+            for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs:
+                annotations.append(arg.annotation)
+            annotations += [arguments.vararg and arguments.vararg.annotation,
+                            arguments.kwarg and arguments.kwarg.annotation]
+        elif isinstance(node, ast.AnnAssign):
+            annotations.append(node.annotation)
+        spans += [((a.lineno, a.col_offset), (a.end_lineno, a.end_col_offset)) for a in annotations if a is not None]
+    return tuple(spans)
+
+
+def in_annotation(item) -> bool:
+    spec = item.mutations[0]
+    start = tuple(spec.start_pos)
+    return any(begin <= start < end for begin, end in annotation_spans(str(spec.module_path)))
+
+
 def sample(session: str, size: int, seed: int) -> int:
     with use_db(session, WorkDB.Mode.open) as db:
         items = sorted(db.pending_work_items, key=lambda item: item.job_id)
+        equivalent = [item.job_id for item in items if in_annotation(item)]
+        candidates = [item for item in items if not in_annotation(item)]
         rng = random.Random(seed)
-        keep = {item.job_id for item in rng.sample(items, min(size, len(items)))}
-        skipped = [(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="not in the sample"))
-                   for item in items if item.job_id not in keep]
-        db.set_multiple_results(skipped)
-    print(f"mutation sample: {len(keep)} of {len(items)} mutants (seed {seed})")
+        keep = {item.job_id for item in rng.sample(candidates, min(size, len(candidates)))}
+        if equivalent:
+            db.set_multiple_results(equivalent, WorkResult(worker_outcome=WorkerOutcome.SKIPPED,
+                                                           output="equivalent: inside an annotation"))
+        others = [item.job_id for item in candidates if item.job_id not in keep]
+        db.set_multiple_results(others, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="not in the sample"))
+    print(f"mutation sample: {len(keep)} of {len(candidates)} mutants (seed {seed}); "
+          f"{len(equivalent)} mutants inside annotations left out as equivalent")
     return 0
 
 

@@ -7,7 +7,9 @@ backend and the Rust backend in ``cracktrader._native``), kept identical by the
 The strategy layer is reached through lazy attributes, so ``import cracktrader`` stays
 cheap: ``ct.Strategy``, ``ct.Cerebro``, ``ct.CracktraderEngine``, ``ct.Order``,
 ``ct.indicators`` (alias ``ct.ind``), ``ct.analyzers``, ``ct.feeds``, ``ct.sizers``,
-``ct.TimeFrame`` (see docs/strategies.md).
+``ct.TimeFrame`` (see docs/strategies.md); so are the sessions: ``ct.Store``,
+``ct.Feed``, ``ct.Broker(mode=...)``, ``ct.exchange``, ``ct.ExchangeSession``,
+``ct.EXCHANGE_REGISTRY``, ``ct.register_exchange`` (see docs/sessions.md).
 """
 
 from __future__ import annotations
@@ -44,6 +46,17 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "analyzers": ("cracktrader.analyzers", None),
     "feeds": ("cracktrader.feeds", None),
     "sizers": ("cracktrader.strategy.sizers", None),
+    "BacktestBroker": ("cracktrader.strategy.broker", "BacktestBroker"),
+    "PaperBroker": ("cracktrader.sessions.brokers", "PaperBroker"),
+    "LiveBroker": ("cracktrader.sessions.live", "LiveBroker"),
+    "LiveFeed": ("cracktrader.sessions.livefeed", "LiveFeed"),
+    "Store": ("cracktrader.sessions.store", "Store"),
+    "Feed": ("cracktrader.sessions.factories", "Feed"),
+    "exchange": ("cracktrader.sessions.session", "exchange"),
+    "ExchangeSession": ("cracktrader.sessions.session", "ExchangeSession"),
+    "EXCHANGE_REGISTRY": ("cracktrader.sessions.registry", "EXCHANGE_REGISTRY"),
+    "register_exchange": ("cracktrader.sessions.registry", "register_exchange"),
+    "sessions": ("cracktrader.sessions", None),
 }
 
 

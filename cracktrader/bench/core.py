@@ -5,17 +5,19 @@ Times ``apply`` (one call per input), ``apply_batch`` (Python dicts in and out) 
 checks that every backend produced byte-identical canonical output, and prints events/s
 (median and best of at least 5 timed iterations after warm-up) with Rust/Python ratios.
 ``--json-out`` writes ``{"<backend>": {"<api>": {...}}, "workload": {...}, ...}``;
-``--baseline`` fails when a ratio fell more than ``--max-slowdown`` below the baseline's.
+``--baseline`` / ``--write-baseline``: the shared baseline file (``bench/baseline.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
 from cracktrader.backend import RUST, resolve_backend, rust_available
+from cracktrader.bench import baseline
 from cracktrader.bench.timing import build_profile, measure
 from cracktrader.bench.workload import WORKLOAD_CONFIG, core_stream
 from cracktrader.engine import build_core
@@ -37,13 +39,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=7, help="workload seed (default 7)")
     parser.add_argument("--invariants", action="store_true", help="run the invariant checker after every step")
     parser.add_argument("--json-out", metavar="PATH", help="write the figures as JSON")
-    parser.add_argument("--baseline", metavar="PATH", help="compare Rust/Python ratios with a committed run")
     parser.add_argument(
-        "--max-slowdown",
-        type=float,
-        default=1.5,
-        help="with --baseline: fail when a ratio is this many times below the baseline's (default 1.5)",
+        "--write-stream",
+        metavar="DIR",
+        help="write the workload (DIR/stream.jsonl, DIR/config.json) and exit, for profiling the Rust core "
+        "alone (cargo run --release --example core_jsonl -- DIR/config.json DIR/stream.jsonl)",
     )
+    baseline.add_arguments(parser)
 
 
 def parse_backends(text: str | None) -> list[str]:
@@ -123,18 +125,13 @@ def run(
     return report
 
 
-def compare_with_baseline(report: dict[str, Any], baseline: dict[str, Any], max_slowdown: float) -> list[str]:
-    """Problems found against a baseline run (empty when none)."""
-    mine, theirs = report["workload"], baseline.get("workload", {})
-    for key in ("name", "events", "seed", "invariants"):
-        if mine.get(key) != theirs.get(key):
-            return [f"baseline workload differs in {key!r} ({theirs.get(key)!r} vs {mine.get(key)!r}); refusing to compare"]
-    problems = []
-    for api, ratio in report.get("ratios", {}).items():
-        base = baseline.get("ratios", {}).get(api)
-        if base is not None and ratio * max_slowdown < base:
-            problems.append(f"{api}: rust/python ratio {ratio:.1f}x is more than {max_slowdown}x below baseline {base:.1f}x")
-    return problems
+def baseline_entry(report: dict[str, Any]) -> dict[str, Any]:
+    """This run as an entry of the baseline file (bench/baseline.py)."""
+    workload = {key: report["workload"][key] for key in ("name", "events", "seed", "invariants")}
+    rates = {backend: {api: fig["events_per_s"] for api, fig in report[backend].items()}
+             for backend in ("python", RUST) if backend in report}
+    return baseline.entry(workload=workload, build_profile=report["build_profile"],
+                          ratios=report.get("ratios", {}), events_per_s=rates)
 
 
 def print_report(report: dict[str, Any], out=None) -> None:
@@ -160,7 +157,20 @@ def print_report(report: dict[str, Any], out=None) -> None:
     print("outputs identical across backends and APIs" if agreement["ok"] else f"DISAGREEMENT: {agreement['disagreements']}", file=out)
 
 
+def write_stream(directory: str, events: int, seed: int) -> None:
+    """Write the benchmark stream as canonical JSON lines and its core config, unchanged."""
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "stream.jsonl"), "wb") as handle:
+        handle.write(b"".join(canonical_bytes(item) + b"\n" for item in core_stream(events, seed)))
+    with open(os.path.join(directory, "config.json"), "wb") as handle:
+        handle.write(canonical_bytes(dict(WORKLOAD_CONFIG)) + b"\n")
+
+
 def main(args: argparse.Namespace) -> int:
+    if args.write_stream:
+        write_stream(args.write_stream, args.events, args.seed)
+        print(f"wrote {args.events} events to {args.write_stream}/stream.jsonl and the config to config.json")
+        return 0
     try:
         backends = parse_backends(args.backend)
     except Exception as exc:  # a bad token or an unbuilt backend is a usage error
@@ -184,10 +194,4 @@ def main(args: argparse.Namespace) -> int:
             json.dump(report, handle, indent=2, sort_keys=True)
             handle.write("\n")
     status = 0 if report["agreement"]["ok"] else 1
-    if args.baseline:
-        with open(args.baseline, encoding="utf-8") as handle:
-            problems = compare_with_baseline(report, json.load(handle), args.max_slowdown)
-        for problem in problems:
-            print(f"baseline: {problem}", file=sys.stderr)
-        status = status or (1 if problems else 0)
-    return status
+    return status or baseline.apply_options(args, "core", baseline_entry(report), sys.stderr)

@@ -15,6 +15,7 @@ import random
 import sys
 from typing import Any
 
+from cracktrader.bench import baseline
 from cracktrader.bench.timing import build_profile, measure, ratio
 from cracktrader.engine import build_event_normalizer
 from cracktrader.engine.canonical import canonical_bytes
@@ -46,6 +47,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="timing clock (default wall)")
     parser.add_argument("--json-out", metavar="PATH", help="write the figures as JSON")
+    baseline.add_arguments(parser)
+
+
+def baseline_entry(report: dict[str, Any], clock: str) -> dict[str, Any]:
+    """This run as an entry of the baseline file (bench/baseline.py)."""
+    workload = {**report["workload"], "clock": clock}
+    rates = {backend: {api: fig["events_per_s"] for api, fig in report[backend].items()}
+             for backend in ("python", "rust") if backend in report}
+    return baseline.entry(workload=workload, build_profile=report["build_profile"],
+                          ratios=report.get("ratios", {}), events_per_s=rates)
 
 
 def run(inputs: int, backends: list[str], iterations: int = 5, warmup: int = 1, clock: str = "wall") -> dict[str, Any]:
@@ -89,5 +100,7 @@ def main(args: argparse.Namespace) -> int:
         with open(args.json_out, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=2, sort_keys=True)
             handle.write("\n")
-    return 0 if report["agreement"] else 1
+    if not report["agreement"]:
+        return 1
+    return baseline.apply_options(args, "normalizer", baseline_entry(report, args.clock), sys.stderr)
 

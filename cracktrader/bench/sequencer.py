@@ -13,9 +13,11 @@ import hashlib
 import platform
 import random
 import statistics
+import sys
 from typing import Any, Callable
 
 from cracktrader.backend import resolve_backend
+from cracktrader.bench import baseline
 from cracktrader.bench.timing import build_profile, measure
 from cracktrader.engine import build_sequencer
 from cracktrader.engine.canonical import canonical_bytes
@@ -180,6 +182,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     parser.add_argument("--batch-size", type=int, default=1000, help="events per batch (default 1000)")
     parser.add_argument("--json-out", help="also write the figures as JSON to this path")
+    baseline.add_arguments(parser)
+
+
+def baseline_entry(report: dict) -> dict:
+    """This run as an entry of the baseline file (bench/baseline.py)."""
+    workload = {key: report[key] for key in ("events", "batch_size", "late_policy", "seed")}
+    rates = {backend: {api: row["median_events_per_s"] for api, row in per_api.items()}
+             for backend, per_api in report["results"].items()}
+    return baseline.entry(workload=workload, build_profile=report["build_profile"],
+                          ratios=report["rust_over_python"], events_per_s=rates)
 
 
 def main(args) -> int:
@@ -198,4 +210,6 @@ def main(args) -> int:
         with open(args.json_out, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=2, sort_keys=True)
             handle.write("\n")
-    return 0 if report["identical"] else 1
+    if not report["identical"]:
+        return 1
+    return baseline.apply_options(args, "sequencer", baseline_entry(report), sys.stderr)

@@ -184,6 +184,10 @@ class DataFeed(LineSeries, metaclass=MetaParams):
             return int(self.p.timeframe_ms)
         return timeframe_ms(self._timeframe, self._compression)
 
+    def islive(self) -> bool:
+        """True for a feed of live data (Backtrader's name): such a run loads bar by bar."""
+        return False
+
     # ---------------------------------------------------------- subclass hook
     def _rows(self) -> Iterator[Row]:
         """Raw rows ``(time, open, high, low, close, volume[, openinterest])``."""

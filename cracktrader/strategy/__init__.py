@@ -7,7 +7,7 @@ migration guide.
 
 from __future__ import annotations
 
-from cracktrader.strategy.broker import BackBroker, Broker
+from cracktrader.strategy.broker import BackBroker, BacktestBroker, Broker
 from cracktrader.strategy.cerebro import Cerebro
 from cracktrader.strategy.engine import CoreSession, CracktraderEngine, RunResult
 from cracktrader.strategy.lines import Line, LineSeries
@@ -18,6 +18,6 @@ from cracktrader.strategy.timeframe import TimeFrame
 from cracktrader.strategy.trade import Trade
 
 __all__ = [
-    "BackBroker", "Broker", "BuyOrder", "Cerebro", "CoreSession", "CracktraderEngine", "Line", "LineSeries",
+    "BackBroker", "BacktestBroker", "Broker", "BuyOrder", "Cerebro", "CoreSession", "CracktraderEngine", "Line", "LineSeries",
     "Order", "Position", "RunResult", "SellOrder", "Strategy", "TimeFrame", "Trade",
 ]

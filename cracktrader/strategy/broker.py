@@ -23,13 +23,23 @@ That is the order Backtrader's broker produces them in, and by then cash, value 
 positions already reflect every fill of the bar.
 
 **Seams for other brokers.** ``core_config()`` says how to build the core;
-``_transmit`` sends a placed order on (a no-op here: in simulated mode the core is the
-venue); ``apply_report(event)`` applies a venue report (external mode) through the same
-translation. A live broker overrides the first two and feeds reports to the third.
+``_transmit`` sends a placed order on and ``_transmit_cancel`` a cancel the core
+accepted (no-ops here: in simulated mode the core is the venue); ``apply_report(event)``
+applies a venue report (external mode) through the same translation;
+``poll_reports()`` is called by the engine once per step before notifications are
+delivered when ``polls_reports`` is true. A live broker (``cracktrader.sessions``)
+overrides these and feeds reports to ``apply_report``.
+
+**``ct.Broker(...)`` is also the mode factory.** Calling the base class itself —
+``Broker(mode="paper", exchange=None, store=None, **kwargs)`` — returns the broker of
+that mode (``backtest``, ``paper``, ``live``, or ``sandbox``; see docs/sessions.md and
+D-500); subclasses construct normally (``BacktestBroker(cash=...)``). Every broker is a
+``Broker``, so ``isinstance`` checks keep working.
 """
 
 from __future__ import annotations
 
+import inspect
 from datetime import date, datetime, time as dtime, timedelta
 from typing import Any
 
@@ -62,15 +72,63 @@ def _canonical(value: Any) -> str:
     return format_decimal(parse_decimal(value))
 
 
-class Broker:
+def _factory_signature() -> inspect.Signature:
+    """The signature of ``Broker(...)`` called on the base class (the mode factory)."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Signature(
+        [
+            inspect.Parameter("mode", kind, default="paper", annotation="str"),
+            inspect.Parameter("exchange", kind, default=None, annotation="Any"),
+            inspect.Parameter("store", kind, default=None, annotation="Any"),
+            inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD, annotation="Any"),
+        ],
+        return_annotation="Broker",
+    )
+
+
+class BrokerMeta(type):
+    """Makes ``Broker(...)`` on the base class the mode factory (D-500).
+
+    Subclasses are constructed as usual, and ``inspect.signature`` shows the factory's
+    signature for the base class and each subclass's own ``__init__`` otherwise.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is Broker:
+            from cracktrader.sessions.factories import make_broker
+
+            return make_broker(*args, **kwargs)
+        return super().__call__(*args, **kwargs)
+
+    @property
+    def __signature__(cls) -> inspect.Signature:
+        if cls is Broker:
+            return _factory_signature()
+        own = inspect.signature(cls.__init__)
+        return own.replace(parameters=list(own.parameters.values())[1:])
+
+
+class Broker(metaclass=BrokerMeta):
     """A simulated broker whose venue is the deterministic core (see the module docstring).
 
     ``cash`` defaults to 10000.0 and ``commission`` (a rate on notional) to 0, as
     Backtrader's default broker. ``allow_short``, ``max_order_qty`` and ``max_notional``
     pass through to the core's risk checks.
+
+    ``Broker(mode=..., exchange=..., store=...)`` called on this class itself is the
+    factory of the session modes (module docstring); ``BacktestBroker`` is this broker
+    under its mode name.
     """
 
     mode = "simulated"
+    # the session mode this broker serves (docs/sessions.md)
+    mode_name = "backtest"
+    # whether the engine calls ``poll_reports()`` every step (live brokers)
+    polls_reports = False
+    # whether the run must load bar by bar (a live broker cannot run on preloaded data)
+    live = False
+    # the venue the run's core uses when this broker is bound to one (None: the engine's)
+    venue: str | None = None
 
     def __init__(self, cash: float = 10000.0, commission: float = 0.0, *, allow_short: bool = True,
                  max_order_qty: Any = None, max_notional: Any = None) -> None:
@@ -309,7 +367,7 @@ class Broker:
             limit_price = _canonical(order.pricelimit if order.pricelimit is not None else price)
         order.order_id = f"o{order.ref}"
         parent = order.parent
-        payload = {
+        order._intent = payload = {
             "intent_id": f"i{order.ref}",
             "order_id": order.order_id,
             "instrument": data._instrument,
@@ -348,6 +406,12 @@ class Broker:
     def _transmit(self, order: Order) -> None:
         """Send a placed order to the venue (nothing to do: the core is the venue)."""
 
+    def _transmit_cancel(self, order: Order) -> None:
+        """Send a cancel the core accepted to the venue (nothing to do here)."""
+
+    def poll_reports(self) -> None:
+        """Fetch and apply venue reports (nothing to fetch: the core is the venue)."""
+
     def cancel(self, order: Order) -> bool:
         """Cancel ``order``; False when it can no longer be cancelled.
 
@@ -372,6 +436,7 @@ class Broker:
         if not result["accepted"]:
             return False
         self._apply(result, CALL)
+        self._transmit_cancel(order)
         return True
 
     # --------------------------------------------------------- core results
@@ -574,4 +639,11 @@ def _status(previous: str | None, to: str, reason: str | None, filled_now: bool)
     return None
 
 
-BackBroker = Broker
+class BacktestBroker(Broker):
+    """The backtest broker: the simulated ``Broker`` under the ``backtest`` mode name
+    (what ``Cerebro`` uses by default and ``ct.Broker(mode="backtest")`` returns)."""
+
+    mode_name = "backtest"
+
+
+BackBroker = BacktestBroker

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from cracktrader.strategy.broker import Broker
+from cracktrader.strategy.broker import BacktestBroker, Broker
 from cracktrader.strategy.engine import CracktraderEngine, RunResult
 
 _IGNORED = ("maxcpus", "exactbars", "optdatas", "optreturn", "objcache", "live", "lookahead", "oldsync",
@@ -45,7 +45,7 @@ class Cerebro:
         self.engine = engine or CracktraderEngine(engine_backend, venue=venue, runonce=runonce)
         self.stdstats = stdstats
         self.tradehistory = tradehistory
-        self._broker = Broker()
+        self._broker = BacktestBroker()
         self.datas: list[Any] = []
         self.strats: list[list[tuple[Any, tuple, dict]]] = []
         self.analyzers: list[tuple[Any, tuple, dict, str | None]] = []

@@ -20,7 +20,10 @@ its core.
 
 With ``runonce=False`` the loop asks every feed for the time of its next bar
 (``peek()``) and ends when none has one; a live feed may block there until its next
-bar arrives. Strategies, indicators and analyzers are wired through module-level
+bar arrives. A run with a live feed (``data.islive()``) or a live broker
+(``broker.live``) always loads bar by bar, as Backtrader does with live data; a broker
+with ``polls_reports`` has ``poll_reports()`` called once per step, after the step's
+bars and before its notifications are delivered (docs/sessions.md). Strategies, indicators and analyzers are wired through module-level
 context while they are built, so one process runs one engine at a time.
 
 A run can be watched without touching the loop: ``engine.result_observer``, when set,
@@ -46,7 +49,7 @@ from typing import Any, Callable
 
 from cracktrader.engine.canonical import canonical_bytes
 from cracktrader.engine.numbers import add, format_decimal, mul, parse_decimal
-from cracktrader.strategy.broker import Broker
+from cracktrader.strategy.broker import BacktestBroker, Broker
 from cracktrader.strategy.lines import STAGE, Clock, DateTimeLine
 from cracktrader.strategy.strategy import CONTEXT
 
@@ -188,17 +191,20 @@ class CracktraderEngine:
             raise ValueError("no strategy to run")
         if not datas:
             raise ValueError("no data feed to run on")
-        broker = broker if broker is not None else Broker()
+        broker = broker if broker is not None else BacktestBroker()
         self._name_feeds(datas)
+        # Live data or a live broker cannot be preloaded: such runs go bar by bar.
+        runonce = self.runonce and not broker.live and not any(data.islive() for data in datas)
         for data in datas:
-            if self.runonce:
+            if runonce:
                 data.preload()
             data.rewind()
-        session = CoreSession(self.backend, broker.core_config(), self.venue)
+        # A broker bound to a venue (paper/live: its store's) names the run's venue.
+        session = CoreSession(self.backend, broker.core_config(), broker.venue or self.venue)
         self.session = session
         session.observer = self.result_observer
         broker._start(session, datas)
-        master_clock, master_dt, timeline = self._master(datas)
+        master_clock, master_dt, timeline = self._master(datas, runonce)
         context = _BuildContext(self, cerebro, broker, datas, master_clock, master_dt, sizer)
         built = []
         CONTEXT.current = context
@@ -216,7 +222,7 @@ class CracktraderEngine:
             strat.start()
         STAGE.building = 0
         try:
-            if self.runonce:
+            if runonce:
                 steps = self._run_preloaded(datas, built, broker, session, master_clock, timeline)
             else:
                 steps = self._run_incremental(datas, built, broker, session, master_clock, master_dt)
@@ -240,13 +246,13 @@ class CracktraderEngine:
             seen.add(instrument)
             data._instrument = instrument
 
-    def _master(self, datas: list[Any]) -> tuple[Clock, Any, Any]:
+    def _master(self, datas: list[Any], runonce: bool) -> tuple[Clock, Any, Any]:
         """The step clock: the feed's own for one feed; a merged timeline otherwise."""
         if len(datas) == 1:
             return datas[0].clock, datas[0].datetime, None
         clock = Clock()
         line = DateTimeLine(clock)
-        if self.runonce:
+        if runonce:
             merged = sorted(set().union(*(set(data.datetime.array) for data in datas)))
             line.array.extend(array("q", merged))
             return clock, line, merged
@@ -267,7 +273,7 @@ class CracktraderEngine:
     # ------------------------------------------------------------------ loops
     def _run_preloaded(self, datas, built, broker, session, master_clock, timeline) -> int:
         core_apply = session.core.apply
-        venue = self.venue
+        venue = session.venue
         steps = [strat._step for strat in built]
         if len(datas) == 1:
             feed = datas[0]
@@ -316,6 +322,7 @@ class CracktraderEngine:
     def _run_incremental(self, datas, built, broker, session, master_clock, master_dt) -> int:
         steps = [strat._step for strat in built]
         single = len(datas) == 1
+        poll = broker.poll_reports if broker.polls_reports else None
         count = 0
         while True:
             peeks = [data.peek() for data in datas]
@@ -330,6 +337,8 @@ class CracktraderEngine:
                 if peeked == time:
                     data.advance()
                     self._apply_bar(session, broker, data)
+            if poll is not None:
+                poll()  # venue reports that arrived while the step's bars were awaited
             if broker._has_notes:
                 broker._deliver()
             for step in steps:
@@ -345,7 +354,7 @@ class CracktraderEngine:
         time = data.datetime.array[index]
         result = session.core.apply({
             "kind": "event", "seq_id": seq, "event_time": time, "ingest_time": time,
-            "source": "market_data", "venue": self.venue, "instrument": data._instrument, "event_type": "bar",
+            "source": "market_data", "venue": session.venue, "instrument": data._instrument, "event_type": "bar",
             "payload": {"open": text(data.open.array[index]), "high": text(data.high.array[index]),
                         "low": text(data.low.array[index]), "close": text(data.close.array[index]),
                         "volume": text(data.volume.array[index]), "timeframe_ms": data.bar_ms()},
@@ -375,11 +384,11 @@ class CracktraderEngine:
                 steps: int) -> RunResult:
         snapshot = session.core.snapshot()
         if self.verify:
-            broker.verify(snapshot, self.venue)
+            broker.verify(snapshot, session.venue)
         cash = parse_decimal(snapshot["cash"])
         value = cash
-        last_bars = snapshot["last_bar"].get(self.venue, {})
-        for instrument, position in snapshot["positions"].get(self.venue, {}).items():
+        last_bars = snapshot["last_bar"].get(session.venue, {})
+        for instrument, position in snapshot["positions"].get(session.venue, {}).items():
             size = parse_decimal(position["size"])
             if size and instrument in last_bars:
                 value = add(value, mul(size, parse_decimal(last_bars[instrument]["close"])))

@@ -61,7 +61,7 @@ fn replay(text: &str) -> Result<Option<usize>, String> {
         return Err("inputs and expected differ in length".into());
     }
     for (index, (line, want)) in inputs.iter().zip(&expected).enumerate() {
-        let out = core.apply_jsonl(format!("{line}\n").as_bytes());
+        let out = String::from_utf8(core.apply_jsonl(format!("{line}\n").as_bytes())).map_err(|e| e.to_string())?;
         if out.strip_suffix('\n') != Some(want.as_str()) {
             return Err(format!("step {index}: input {line}\n expected {want}\n      got {out}"));
         }

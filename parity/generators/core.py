@@ -319,7 +319,8 @@ class _Stream:
             order = self.pick()
             return [self.intent("replace_order", {
                 "order_id": order.order_id if order else "nope",
-                "qty": rng.choice((None, self.number(rng.choice((0.5, 1, 5, 20))))),
+                # below, at and above what may already be filled: replace refuses qty <= filled
+                "qty": rng.choice((None, self.number(rng.choice((0.25, 0.5, 1, 2, 3.25, 5, 20))))),
                 "limit_price": rng.choice((None, self.number(self.prices[order.instrument] if order else 100))),
                 "stop_price": None if rng.random() < 0.8 else self.number(100),
             })]

@@ -18,6 +18,13 @@ PLACEHOLDER = "\u0000hostile\u0000"
 # How a placeholder (followed by a RAW_TOKENS index) looks once JSON-encoded.
 _ENCODED_PLACEHOLDER = re.compile(r'"\\u0000hostile\\u0000(\d+)"')
 
+def _nested(depth: int) -> list:
+    value: list = [0]
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 # Values that stay valid JSON objects.
 HOSTILE_VALUES: tuple[Any, ...] = (
     None,
@@ -42,6 +49,9 @@ HOSTILE_VALUES: tuple[Any, ...] = (
     10**40,
     -(10**40),
     2**63,
+    2**63 - 1,  # the largest seq_id / timestamp / producer: boundaries are where ports slip
+    2**62,
+    2**53 + 1,
     2**127,
     1e300,
     -0.0,
@@ -51,6 +61,11 @@ HOSTILE_VALUES: tuple[Any, ...] = (
     [1, 2],
     {"x": 1},
     "x" * 200,
+    "x" * 128,  # the longest identifier, and one code point too many
+    "x" * 129,
+    "\u00e9" * 128,
+    _nested(31),  # nesting at the limit of 32 (with the object around it), and beyond
+    _nested(33),
     "\u0007bell",
     "tab\tin",
     "\u00e9t\u00e9",

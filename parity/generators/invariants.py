@@ -40,7 +40,7 @@ def make_case(rng: random.Random, length: int) -> tuple[dict[str, Any], list[str
     scenario = core_generator.draw_scenario(rng)
     case = core_generator.generate(rng, scenario, length)
     core = build_core("python", config=case.config)
-    corruption = rng.choice((0.0, 0.0, 0.02, 0.1))
+    corruption = rng.choice((0.0, 0.02, 0.1, 0.3))
     steps = []
     for line in case.steps:
         if is_directive(line):

@@ -6,7 +6,6 @@ import json
 
 from backend_support import require_rust
 from cracktrader.bench import __main__ as bench_main
-from cracktrader.bench import core as core_bench
 
 
 def test_core_benchmark_reports_every_api_and_the_workload_shape(tmp_path, capsys):
@@ -20,17 +19,14 @@ def test_core_benchmark_reports_every_api_and_the_workload_shape(tmp_path, capsy
     assert "events/s" in capsys.readouterr().out
 
 
-def test_core_baseline_refuses_another_workload():
-    report = {"workload": {"name": "core_stream", "events": 100, "seed": 7, "invariants": False}, "ratios": {}}
-    baseline = {"workload": {"name": "core_stream", "events": 200, "seed": 7, "invariants": False}}
-    assert "refusing" in core_bench.compare_with_baseline(report, baseline, 1.5)[0]
+def test_core_benchmark_writes_its_stream_for_rust_only_profiling(tmp_path):
+    from cracktrader.bench.workload import WORKLOAD_CONFIG, core_stream
+    from cracktrader.engine.canonical import canonical_bytes
 
-
-def test_core_baseline_flags_a_ratio_regression():
-    workload = {"name": "core_stream", "events": 100, "seed": 7, "invariants": False}
-    report = {"workload": workload, "ratios": {"apply_jsonl": 10.0}}
-    assert core_bench.compare_with_baseline(report, {"workload": workload, "ratios": {"apply_jsonl": 14.0}}, 1.5) == []
-    assert core_bench.compare_with_baseline(report, {"workload": workload, "ratios": {"apply_jsonl": 16.0}}, 1.5)
+    assert bench_main.main(["core", "--events", "50", "--seed", "3", "--write-stream", str(tmp_path)]) == 0
+    lines = (tmp_path / "stream.jsonl").read_bytes().splitlines()
+    assert lines == [canonical_bytes(item) for item in core_stream(50, 3)]
+    assert json.loads((tmp_path / "config.json").read_text()) == WORKLOAD_CONFIG
 
 
 def test_normalizer_benchmark_agrees_across_backends(tmp_path):

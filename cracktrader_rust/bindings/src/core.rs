@@ -8,13 +8,18 @@
 
 use cracktrader_rust::engine::core::Core as RustCore;
 use cracktrader_rust::engine::errors::EngineError;
+use cracktrader_rust::engine::fast_input::Fields;
+use cracktrader_rust::engine::inputs::ParsedInput;
 use cracktrader_rust::engine::results::TransitionResult;
+use cracktrader_rust::engine::value::JsonRef;
 use cracktrader_rust::engine::strict_json;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyModule};
 
-use crate::core_convert::{config_to_value, input_to_value, result_to_py, snapshot_to_value, value_to_py};
+use crate::core_convert::{
+    config_to_value, input_to_value, result_to_py, snapshot_to_value, value_to_py, Gathered,
+};
 use crate::errors::{to_py_err, IntoPyResult};
 
 /// A deterministic core (rust backend). See `cracktrader.engine.build_core`.
@@ -41,27 +46,57 @@ impl Core {
 
     /// Apply one event or intent; return its `transition_result` dict.
     fn apply<'py>(&mut self, py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
-        let (value, bad_key) = input_to_value(obj);
-        let result = self.inner.apply_with(&value, bad_key);
-        result_to_py(py, &result)
+        let inputs = [obj.clone()];
+        let gathered = Gathered::new(&inputs);
+        let mut fields = Fields::new();
+        match gathered.parse(0, &mut fields) {
+            Some(parsed) => self.inner.apply_parsed_with(&parsed, |view| result_to_py(py, view)),
+            None => {
+                let (value, bad_key) = input_to_value(obj);
+                result_to_py(py, &self.inner.apply_with(&value, bad_key).view())
+            }
+        }
     }
 
     /// Apply every input in order; one result dict per input.
     fn apply_batch<'py>(&mut self, py: Python<'py>, inputs: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
-        let mut values = Vec::with_capacity(inputs.len().unwrap_or(0));
+        // The whole iterable is read before anything is applied (D-255).
+        let mut objects = Vec::with_capacity(inputs.len().unwrap_or(0));
         for item in inputs.try_iter()? {
-            values.push(input_to_value(&item?));
+            objects.push(item?);
         }
+        // Typed inputs borrowing the dicts' text where the fast path reads them, the
+        // converted value (reference path) for the rest.
+        let gathered = Gathered::new(&objects);
+        let mut fields = Fields::new();
+        let prepared: Vec<Prepared<'_>> = objects
+            .iter()
+            .enumerate()
+            .map(|(index, obj)| match gathered.parse(index, &mut fields) {
+                Some(parsed) => Prepared::Typed(parsed),
+                None => {
+                    let (value, bad_key) = input_to_value(obj);
+                    Prepared::Value(value, bad_key)
+                }
+            })
+            .collect();
         let core = &mut self.inner;
-        let results: Vec<TransitionResult> =
-            py.detach(move || values.iter().map(|(value, bad_key)| core.apply_with(value, *bad_key)).collect());
+        let results: Vec<TransitionResult> = py.detach(move || {
+            prepared
+                .iter()
+                .map(|input| match input {
+                    Prepared::Typed(parsed) => core.apply_parsed(parsed),
+                    Prepared::Value(value, bad_key) => core.apply_with(value, *bad_key),
+                })
+                .collect()
+        });
         // The result objects are fresh dicts and lists that cannot form cycles; letting
         // the cyclic collector run while tens of thousands of them are created makes
         // it walk the growing output again and again (it dominated the batch's cost).
         let _paused = GcPause::new(py)?;
         let mut items = Vec::with_capacity(results.len());
         for result in &results {
-            items.push(result_to_py(py, result)?);
+            items.push(result_to_py(py, &result.view())?);
         }
         PyList::new(py, items)
     }
@@ -76,7 +111,7 @@ impl Core {
             let owned = owned_bytes(py, data)?;
             py.detach(move || core.apply_jsonl(&owned))
         };
-        Ok(PyBytes::new(py, out.as_bytes()))
+        Ok(PyBytes::new(py, &out))
     }
 
     /// All state needed to continue identically (schema `core_snapshot`).
@@ -100,6 +135,16 @@ impl Core {
         let core = &self.inner;
         py.detach(move || core.state_hash())
     }
+}
+
+/// One input of a batch, ready for the core. (The typed variant is the common one:
+/// boxing it to even out the sizes would allocate once per input.)
+#[allow(clippy::large_enum_variant)]
+enum Prepared<'a> {
+    /// Read by the typed fast path (strings borrowed from the input dicts).
+    Typed(ParsedInput<'a>),
+    /// Converted for the reference path (and whether a top-level key was bad).
+    Value(JsonRef<'static>, bool),
 }
 
 /// Pauses Python's cyclic garbage collector for its lifetime, if it was running, and

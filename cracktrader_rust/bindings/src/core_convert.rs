@@ -15,18 +15,103 @@
 //! strings, one `PyString` per decimal), never through JSON text.
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
 
 use cracktrader_rust::engine::errors::EngineError;
+use cracktrader_rust::engine::fast_input::{self, Fields, Tok};
+use cracktrader_rust::engine::inputs::ParsedInput;
 use cracktrader_rust::engine::numbers::{write_decimal, Raw};
 use cracktrader_rust::engine::orders::{Reason, Side, State, Transition};
-use cracktrader_rust::engine::results::{Code, Fill, PositionDelta, TransitionResult};
+use cracktrader_rust::engine::results::{Code, Fill, PositionDelta, ResultView};
 use cracktrader_rust::engine::value::{JsonRef, Value};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 
 // ------------------------------------------------------------------ inputs
+
+/// The typed fast path for input dicts (`fast_input`): the items of every input
+/// dict (and of its payload dict) are gathered first and kept alive, so that the
+/// typed inputs can borrow their text in place (no copy) while the core runs
+/// without the interpreter lock. An input the fast path cannot read (not exact
+/// types, unknown keys, any refusal) takes `input_to_value` and the reference path.
+pub struct Gathered<'py> {
+    items: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+    /// Per input: its top-level items and its payload's items in `items`; `None` when
+    /// it is not an exact dict whose `payload` is an exact dict.
+    spans: Vec<Option<(Range<usize>, Range<usize>)>>,
+}
+
+impl<'py> Gathered<'py> {
+    /// Gather the items of `inputs` (in order).
+    pub fn new(inputs: &[Bound<'py, PyAny>]) -> Self {
+        let mut gathered = Gathered { items: Vec::new(), spans: Vec::with_capacity(inputs.len()) };
+        for input in inputs {
+            let span = gathered.gather(input);
+            gathered.spans.push(span);
+        }
+        gathered
+    }
+
+    fn gather(&mut self, input: &Bound<'py, PyAny>) -> Option<(Range<usize>, Range<usize>)> {
+        let dict = input.cast_exact::<PyDict>().ok()?;
+        let start = self.items.len();
+        let mut payload: Option<Bound<'py, PyDict>> = None;
+        for (key, value) in dict.iter() {
+            if payload.is_none() && key.cast_exact::<PyString>().is_ok_and(|k| k.to_str().is_ok_and(|k| k == "payload")) {
+                payload = value.cast_exact::<PyDict>().ok().cloned();
+                payload.as_ref()?;
+            }
+            self.items.push((key, value));
+        }
+        let top = start..self.items.len();
+        let payload = payload?;
+        let payload_start = self.items.len();
+        self.items.extend(payload.iter());
+        Some((top, payload_start..self.items.len()))
+    }
+
+    /// Input `index` as a typed input, when the fast path can read it.
+    pub fn parse<'g>(&'g self, index: usize, fields: &mut Fields<'g>) -> Option<ParsedInput<'g>> {
+        let (top, payload) = self.spans.get(index)?.clone()?;
+        fields.clear();
+        for (key, value) in self.items.get(top)? {
+            let key = key.cast_exact::<PyString>().ok()?.to_str().ok()?;
+            if key == "payload" {
+                if !fields.open_payload() {
+                    return None;
+                }
+                for (key, value) in self.items.get(payload.clone())? {
+                    let key = key.cast_exact::<PyString>().ok()?.to_str().ok()?;
+                    if !fields.set_payload(key, token(value)?) {
+                        return None;
+                    }
+                }
+            } else if !fields.set_top(key, token(value)?) {
+                return None;
+            }
+        }
+        fast_input::build(fields)
+    }
+}
+
+/// An exact JSON scalar as the fast path reads it (`None`: anything else).
+fn token<'a>(value: &'a Bound<'_, PyAny>) -> Option<Tok<'a>> {
+    if let Ok(text) = value.cast_exact::<PyString>() {
+        return text.to_str().ok().map(Tok::Str);
+    }
+    if value.is_none() {
+        return Some(Tok::Null);
+    }
+    if let Ok(flag) = value.cast_exact::<PyBool>() {
+        return Some(Tok::Bool(flag.is_true()));
+    }
+    if value.is_exact_instance_of::<PyInt>() {
+        return value.extract::<i64>().ok().map(Tok::Int);
+    }
+    None
+}
 
 /// Every key and enum-like value an input can hold, as a `&'static str` instead of a
 /// fresh `String` (most of an input's strings are these). A `match` compiles to a
@@ -472,7 +557,7 @@ impl Decimals {
 }
 
 /// The result dict, with the same keys (in the same insertion order) as Python's.
-pub fn result_to_py<'py>(py: Python<'py>, result: &TransitionResult) -> PyResult<Bound<'py, PyDict>> {
+pub fn result_to_py<'py>(py: Python<'py>, result: &ResultView<'_>) -> PyResult<Bound<'py, PyDict>> {
     let n = names(py);
     let mut decimals = Decimals(String::with_capacity(48));
     let dict = n.result_template.bind(py).copy()?;
@@ -484,24 +569,24 @@ pub fn result_to_py<'py>(py: Python<'py>, result: &TransitionResult) -> PyResult
     let code = lookup(&n.codes, result.code, &n.zero);
     dict.set_item(n.code.bind(py), code.bind(py))?;
     let transitions = PyList::empty(py);
-    for t in &result.transitions {
+    for t in result.transitions {
         transitions.append(transition_to_py(py, n, &mut decimals, t)?)?;
     }
     dict.set_item(n.transitions.bind(py), transitions)?;
     let fills = PyList::empty(py);
-    for fill in &result.fills {
+    for fill in result.fills {
         fills.append(fill_to_py(py, n, &mut decimals, fill)?)?;
     }
     dict.set_item(n.fills.bind(py), fills)?;
     dict.set_item(n.cash_delta.bind(py), decimals.py(py, n, result.cash_delta))?;
     let deltas = PyList::empty(py);
-    for delta in &result.position_deltas {
+    for delta in result.position_deltas {
         deltas.append(delta_to_py(py, n, &mut decimals, delta)?)?;
     }
     dict.set_item(n.position_deltas.bind(py), deltas)?;
     dict.set_item(n.late.bind(py), result.late)?;
     let diagnostics = PyList::empty(py);
-    if let Some(diagnostic) = &result.diagnostic {
+    if let Some(diagnostic) = result.diagnostic {
         let d = n.diagnostic_template.bind(py).copy()?;
         d.set_item(n.code.bind(py), lookup(&n.codes, diagnostic.code, &n.zero).bind(py))?;
         d.set_item(n.field.bind(py), diagnostic.field.as_ref())?;

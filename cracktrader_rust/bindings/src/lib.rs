@@ -7,6 +7,11 @@
 
 use pyo3::prelude::*;
 
+/// Every Rust allocation of the extension goes through mimalloc (D-551); Python's own
+/// objects keep Python's allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod canonical;
 mod convert;
 mod core;

@@ -13,21 +13,57 @@ use super::value::Value;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Where canonical text goes: a `String`, or the byte buffer `apply_jsonl` fills (its
+/// output is bytes for Python anyway, so the hot path never re-validates UTF-8).
+pub trait TextSink {
+    /// Append text.
+    fn put_str(&mut self, text: &str);
+    /// Append ASCII bytes (digits, signs, points). Callers pass ASCII only; the
+    /// `String` sink drops anything else rather than break its UTF-8.
+    fn put_ascii(&mut self, bytes: &[u8]);
+}
+
+impl TextSink for String {
+    #[inline]
+    fn put_str(&mut self, text: &str) {
+        self.push_str(text);
+    }
+
+    #[inline]
+    fn put_ascii(&mut self, bytes: &[u8]) {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            self.push_str(text);
+        }
+    }
+}
+
+impl TextSink for Vec<u8> {
+    #[inline]
+    fn put_str(&mut self, text: &str) {
+        self.extend_from_slice(text.as_bytes());
+    }
+
+    #[inline]
+    fn put_ascii(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
 /// Append `text` as a JSON string with Python's escaping (`ensure_ascii=False`).
 ///
 /// Only ASCII bytes ever need escaping (`"`, `\\`, control characters), and in UTF-8
 /// an ASCII byte is always a whole character, so the text is scanned as bytes and
 /// copied in runs between escapes.
-pub fn write_str(out: &mut String, text: &str) {
-    out.reserve(text.len().saturating_add(2));
-    out.push('"');
+pub fn write_str<S: TextSink + ?Sized>(out: &mut S, text: &str) {
     let bytes = text.as_bytes();
     // Most strings need no escape at all: one word-at-a-time scan, one copy.
     if !needs_escape(bytes) {
-        out.push_str(text);
-        out.push('"');
+        out.put_ascii(b"\"");
+        out.put_str(text);
+        out.put_ascii(b"\"");
         return;
     }
+    out.put_ascii(b"\"");
     let mut start = 0usize;
     for (index, byte) in bytes.iter().enumerate() {
         let escape: &str = match byte {
@@ -41,18 +77,24 @@ pub fn write_str(out: &mut String, text: &str) {
             0x00..=0x1f => "",
             _ => continue,
         };
-        out.push_str(text.get(start..index).unwrap_or(""));
+        out.put_str(text.get(start..index).unwrap_or(""));
         if escape.is_empty() {
-            out.push_str("\\u00");
-            out.push(char::from(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0')));
-            out.push(char::from(HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0')));
+            let hex = [
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0'),
+                HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0'),
+            ];
+            out.put_ascii(&hex);
         } else {
-            out.push_str(escape);
+            out.put_str(escape);
         }
         start = index.saturating_add(1);
     }
-    out.push_str(text.get(start..).unwrap_or(""));
-    out.push('"');
+    out.put_str(text.get(start..).unwrap_or(""));
+    out.put_ascii(b"\"");
 }
 
 /// Index of the first control character, `"` or `\\` in `bytes` (`bytes.len()` when

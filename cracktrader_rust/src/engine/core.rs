@@ -27,10 +27,13 @@ use super::accounting::{apply_fill_to_position, cash_delta, fill_fee, Position};
 use super::canonical::write_str;
 use super::config::{CoreConfig, LatePolicy};
 use super::errors::EngineError;
-use super::inputs::{self, Body, Event, EventPayload, Intent, ParsedInput, Refusal};
+use super::fast_input::{self, Fields};
+use super::inputs::{self, Body, Event, EventPayload, Intent, ParsedInput, Refusal, Source};
 use super::numbers::{self, NumError, Raw};
 use super::orders::{transition, KeyId, Order, Reason, SavedOrder, State};
-use super::results::{self, accepted_without_effect, refused, Code, Fill, ResultBuilder, TransitionResult};
+use super::results::{
+    self, refused, view_without_effect, Code, Diagnostic, Fill, ResultBuilder, ResultView, TransitionResult,
+};
 use super::strict_json;
 use super::value::{JsonView, Value};
 use super::{intents, matching, reports, snapshot};
@@ -53,6 +56,14 @@ impl From<NumError> for Stop {
     fn from(_: NumError) -> Self {
         Stop::Overflow
     }
+}
+
+/// How an input ended (`Core::run`).
+enum Outcome {
+    Refused(Code, Cow<'static, str>),
+    Duplicate { late: bool },
+    /// Applied; its effects are in `Core::result`.
+    Applied { late: bool },
 }
 
 /// What a handler returns.
@@ -86,17 +97,95 @@ pub(crate) struct KeyState {
     pub(crate) working: Vec<usize>,
 }
 
+/// An interned (venue, instrument) pair as a map key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PairKey(Arc<str>, Arc<str>);
+
+/// A borrowed (venue, instrument) pair: looks up a `PairKey` with one hash of the two
+/// strings and no allocation (hashes exactly as `PairKey` does).
+#[derive(Hash)]
+struct PairRef<'a>(&'a str, &'a str);
+
+impl std::hash::Hash for PairKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        PairRef(&self.0, &self.1).hash(state);
+    }
+}
+
+impl hashbrown::Equivalent<PairKey> for PairRef<'_> {
+    fn equivalent(&self, key: &PairKey) -> bool {
+        *key.0 == *self.0 && *key.1 == *self.1
+    }
+}
+
+/// A stream `[source, venue, instrument, producer]` (D-032) as a map key; its
+/// canonical JSON text (the snapshot's key) is written only for snapshots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StreamKey {
+    pub(crate) source: Source,
+    pub(crate) venue: Option<Box<str>>,
+    pub(crate) instrument: Option<Box<str>>,
+    pub(crate) producer: i64,
+}
+
+/// A borrowed stream key (hashes exactly as `StreamKey`).
+#[derive(Hash)]
+struct StreamRef<'a> {
+    source: Source,
+    venue: Option<&'a str>,
+    instrument: Option<&'a str>,
+    producer: i64,
+}
+
+impl StreamKey {
+    fn as_ref(&self) -> StreamRef<'_> {
+        StreamRef {
+            source: self.source,
+            venue: self.venue.as_deref(),
+            instrument: self.instrument.as_deref(),
+            producer: self.producer,
+        }
+    }
+
+    /// The canonical JSON of `[source, venue, instrument, producer]`.
+    pub(crate) fn to_json(&self) -> String {
+        let mut out = String::with_capacity(48);
+        let key = self.as_ref();
+        write_stream_key(&mut out, key.source, key.venue, key.instrument, key.producer);
+        out
+    }
+}
+
+impl std::hash::Hash for StreamKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_ref().hash(state);
+    }
+}
+
+impl hashbrown::Equivalent<StreamKey> for StreamRef<'_> {
+    fn equivalent(&self, key: &StreamKey) -> bool {
+        self.source == key.source
+            && self.producer == key.producer
+            && self.venue == key.venue.as_deref()
+            && self.instrument == key.instrument.as_deref()
+    }
+}
+
+fn stream_of<'a>(event: &Event<'a>) -> StreamRef<'a> {
+    StreamRef { source: event.source, venue: event.venue, instrument: event.instrument, producer: event.producer }
+}
+
 /// Interned (venue, instrument) pairs.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InstrumentKeys {
-    by_venue: HashMap<Arc<str>, HashMap<Arc<str>, KeyId>>,
+    by_pair: HashMap<PairKey, KeyId>,
     names: Vec<(Arc<str>, Arc<str>)>,
 }
 
 impl InstrumentKeys {
     /// The id of an interned pair, without interning it.
     pub(crate) fn lookup(&self, venue: &str, instrument: &str) -> Option<KeyId> {
-        self.by_venue.get(venue).and_then(|m| m.get(instrument)).copied()
+        self.by_pair.get(&PairRef(venue, instrument)).copied()
     }
 
     /// (venue, instrument) of an id.
@@ -140,13 +229,18 @@ pub struct Core {
     /// OCO group -> members, in submit order.
     pub(crate) oco_groups: HashMap<String, Vec<usize>>,
     pub(crate) applied_keys: HashSet<String>,
-    /// Canonical JSON of `[source, venue, instrument, producer]` -> last event_time.
-    pub(crate) stream_times: HashMap<String, i64>,
+    /// Stream (D-032) -> last event_time.
+    pub(crate) stream_times: HashMap<StreamKey, i64>,
     pub(crate) kill_switch: bool,
     pub(crate) allow_short: bool,
     tx: Transaction,
-    /// Scratch buffer for stream and idempotency keys (no allocation per lookup).
-    scratch: String,
+    /// The effects of the input being applied (buffers reused across inputs).
+    result: ResultBuilder,
+    /// Reused buffers: `working_of`'s copies and `settle`'s queue.
+    spare_indices: Vec<usize>,
+    settle_queue: VecDeque<(usize, bool, bool)>,
+    /// Scratch buffer for the idempotency key (no allocation per lookup).
+    key_scratch: String,
 }
 
 impl Core {
@@ -167,7 +261,10 @@ impl Core {
             kill_switch: false,
             allow_short: config.allow_short,
             tx: Transaction::default(),
-            scratch: String::new(),
+            result: ResultBuilder::new(),
+            spare_indices: Vec::new(),
+            settle_queue: VecDeque::new(),
+            key_scratch: String::new(),
             config,
         }
     }
@@ -189,16 +286,13 @@ impl Core {
             return key;
         }
         let key = self.keys.names.len();
-        let venue_arc: Arc<str> = match self.keys.by_venue.get_key_value(venue) {
+        // share the venue's text with its other instruments
+        let venue_arc: Arc<str> = match self.keys.names.iter().find(|(v, _)| **v == *venue) {
             Some((existing, _)) => Arc::clone(existing),
             None => Arc::from(venue),
         };
         let instrument_arc: Arc<str> = Arc::from(instrument);
-        self.keys
-            .by_venue
-            .entry(Arc::clone(&venue_arc))
-            .or_default()
-            .insert(Arc::clone(&instrument_arc), key);
+        self.keys.by_pair.insert(PairKey(Arc::clone(&venue_arc), Arc::clone(&instrument_arc)), key);
         self.keys.names.push((venue_arc, instrument_arc));
         self.per_key.push(KeyState::default());
         key
@@ -249,9 +343,20 @@ impl Core {
         })
     }
 
-    /// A copy of an instrument's working orders, in submit order.
-    pub(crate) fn working_of(&self, key: KeyId) -> Vec<usize> {
-        self.per_key.get(key).map(|k| k.working.clone()).unwrap_or_default()
+    /// A copy of an instrument's working orders, in submit order, in a reused buffer
+    /// (give it back with `recycle`).
+    pub(crate) fn working_of(&mut self, key: KeyId) -> Vec<usize> {
+        let mut copy = std::mem::take(&mut self.spare_indices);
+        copy.clear();
+        if let Some(state) = self.per_key.get(key) {
+            copy.extend_from_slice(&state.working);
+        }
+        copy
+    }
+
+    /// Return a buffer from `working_of` for reuse.
+    pub(crate) fn recycle(&mut self, buffer: Vec<usize>) {
+        self.spare_indices = buffer;
     }
 
     /// Append a new order and index it (working, children, OCO group).
@@ -370,77 +475,122 @@ impl Core {
         }
     }
 
-    /// JSON lines in, canonical JSON lines out (one per input line, D-008).
-    pub fn apply_jsonl(&mut self, data: &[u8]) -> String {
+    /// JSON lines in, canonical JSON lines out (one per input line, D-008), as UTF-8
+    /// bytes (Python receives `bytes`).
+    pub fn apply_jsonl(&mut self, data: &[u8]) -> Vec<u8> {
         // results are typically about twice the size of their inputs
-        let mut out = String::with_capacity(data.len().saturating_mul(2).saturating_add(256));
+        let mut out = Vec::with_capacity(data.len().saturating_mul(2).saturating_add(256));
+        let mut fields = Fields::new();
         for line in strict_json::lines(data) {
-            // zero-copy: the line's strings are borrowed while it is applied
-            let result = match strict_json::parse_bytes_ref(line) {
-                Ok(value) => self.apply(&value),
-                Err(_) => refused(None, Code::InvalidPayload, Cow::Borrowed("")),
-            };
-            results::write_result(&mut out, &result);
-            out.push('\n');
+            // Typed reading straight from the line; anything it is not sure about
+            // (every refusal, and unusual spellings) takes the reference path.
+            match fast_input::read_line(line, &mut fields) {
+                Some(parsed) => self.apply_parsed_with(&parsed, |view| results::write_result(&mut out, view)),
+                None => results::write_result(&mut out, &self.apply_line_reference(line).view()),
+            }
+            out.push(b'\n');
         }
         out
     }
 
-    fn apply_parsed(&mut self, parsed: &ParsedInput<'_>) -> TransitionResult {
+    /// One line through the reference reader (strict JSON, then `parse_input`).
+    fn apply_line_reference(&mut self, line: &[u8]) -> TransitionResult {
+        // zero-copy: the line's strings are borrowed while it is applied
+        match strict_json::parse_bytes_ref(line) {
+            Ok(value) => self.apply(&value),
+            Err(_) => refused(None, Code::InvalidPayload, Cow::Borrowed("")),
+        }
+    }
+
+    /// Apply an input that passed validation (`inputs::parse_input` or
+    /// `fast_input::build`; nothing else makes a `ParsedInput`).
+    pub fn apply_parsed(&mut self, parsed: &ParsedInput<'_>) -> TransitionResult {
+        self.apply_parsed_with(parsed, |view| view.to_owned())
+    }
+
+    /// `apply_parsed`, handing the result to `emit` as a view of the core's reused
+    /// buffers (no per-input allocation for the result itself).
+    pub fn apply_parsed_with<R>(&mut self, parsed: &ParsedInput<'_>, emit: impl FnOnce(&ResultView<'_>) -> R) -> R {
+        let seq_id = Some(parsed.seq_id);
+        match self.run(parsed) {
+            Outcome::Refused(code, field) => {
+                let diagnostic = Diagnostic { code, field };
+                emit(&view_without_effect(seq_id, code, false, Some(&diagnostic)))
+            }
+            Outcome::Duplicate { late } => emit(&view_without_effect(seq_id, Code::Duplicate, late, None)),
+            Outcome::Applied { late } => {
+                let keys = &self.keys;
+                emit(&self.result.view(parsed.seq_id, Code::Ok, late, |k| keys.names(k)))
+            }
+        }
+    }
+
+    /// Everything `apply_parsed` does to the state; an applied input's effects are
+    /// left in `self.result`.
+    fn run(&mut self, parsed: &ParsedInput<'_>) -> Outcome {
         let seq_id = parsed.seq_id;
         if seq_id <= self.last_seq_id {
-            return refused(Some(seq_id), Code::OutOfSequence, Cow::Borrowed("/seq_id"));
+            return Outcome::Refused(Code::OutOfSequence, Cow::Borrowed("/seq_id"));
         }
         let mut late = false;
         if let Body::Event(event) = &parsed.body {
-            // the stream key stays in `scratch` until the commit below
-            self.scratch.clear();
-            write_stream_key(&mut self.scratch, event);
-            if let Some(last) = self.stream_times.get(self.scratch.as_str()) {
+            if let Some(last) = self.stream_times.get(&stream_of(event)) {
                 if event.event_time < *last {
                     if self.config.late_policy == LatePolicy::Reject {
-                        return refused(Some(seq_id), Code::LateEvent, Cow::Borrowed("/event_time"));
+                        return Outcome::Refused(Code::LateEvent, Cow::Borrowed("/event_time"));
                     }
                     late = true;
                 }
             }
         }
-        let key = idempotency_key(parsed);
-        if let Some(key) = &key {
-            if self.applied_keys.contains(key.as_ref()) {
-                self.last_seq_id = seq_id;
-                return accepted_without_effect(seq_id, Code::Duplicate, late);
-            }
+        let has_key = write_idempotency_key(&mut self.key_scratch, parsed);
+        if has_key && self.applied_keys.contains(self.key_scratch.as_str()) {
+            self.last_seq_id = seq_id;
+            return Outcome::Duplicate { late };
         }
-        let mut result = ResultBuilder::new();
+        // the builder's buffers are reused from input to input
+        let mut result = std::mem::take(&mut self.result);
+        result.clear();
         self.begin();
-        match self.dispatch(parsed, &mut result) {
+        let outcome = self.dispatch(parsed, &mut result);
+        self.result = result;
+        match outcome {
             Ok(()) => {}
             Err(Stop::Refused(refusal)) => {
                 self.rollback();
-                return refused(Some(seq_id), refusal.code, refusal.field);
+                return Outcome::Refused(refusal.code, refusal.field);
             }
             Err(Stop::Overflow) => {
                 self.rollback();
-                return refused(Some(seq_id), Code::NumericOverflow, Cow::Borrowed(""));
+                return Outcome::Refused(Code::NumericOverflow, Cow::Borrowed(""));
             }
         }
         self.commit();
         self.last_seq_id = seq_id;
         if let (false, Body::Event(event)) = (late, &parsed.body) {
-            // the stream time is never lowered: a late event was not applied above
-            match self.stream_times.get_mut(self.scratch.as_str()) {
-                Some(time) => *time = event.event_time,
-                None => {
-                    self.stream_times.insert(self.scratch.clone(), event.event_time);
-                }
+            self.record_stream_time(event);
+        }
+        if has_key {
+            self.applied_keys.insert(self.key_scratch.clone());
+        }
+        Outcome::Applied { late }
+    }
+
+    /// The stream's time after an applied event (never lowered: a late event was not
+    /// applied).
+    fn record_stream_time(&mut self, event: &Event<'_>) {
+        match self.stream_times.get_mut(&stream_of(event)) {
+            Some(time) => *time = event.event_time,
+            None => {
+                let key = StreamKey {
+                    source: event.source,
+                    venue: event.venue.map(Box::from),
+                    instrument: event.instrument.map(Box::from),
+                    producer: event.producer,
+                };
+                self.stream_times.insert(key, event.event_time);
             }
         }
-        if let Some(key) = key {
-            self.applied_keys.insert(key.into_owned());
-        }
-        let keys = &self.keys;
-        result.finish(seq_id, Code::Ok, late, |k| keys.names(k))
     }
 
     fn dispatch(&mut self, parsed: &ParsedInput<'_>, result: &mut ResultBuilder) -> Step {
@@ -554,7 +704,14 @@ impl Core {
         order.fill_count = order.fill_count.checked_add(1).ok_or(Stop::Overflow)?;
         let fill_id = match fill_id {
             Some(id) => id.to_owned(),
-            None => format!("{}:{}", order.order_id, order.fill_count),
+            None => {
+                // "{order_id}:{fill_count}", without the formatting machinery
+                let mut id = String::with_capacity(order.order_id.len().saturating_add(8));
+                id.push_str(&order.order_id);
+                id.push(':');
+                push_int(&mut id, order.fill_count);
+                id
+            }
         };
         let fill = Fill {
             order_id: Arc::clone(&order.order_id),
@@ -594,7 +751,20 @@ impl Core {
         filled_now: bool,
     ) -> Step {
         // (order, fired by a fill, may fire its OCO group)
-        let mut queue: VecDeque<(usize, bool, bool)> = VecDeque::from([(first, filled_now, true)]);
+        let mut queue = std::mem::take(&mut self.settle_queue);
+        queue.clear();
+        queue.push_back((first, filled_now, true));
+        let settled = self.settle_queue_run(&mut queue, result, bar_time);
+        self.settle_queue = queue;
+        settled
+    }
+
+    fn settle_queue_run(
+        &mut self,
+        queue: &mut VecDeque<(usize, bool, bool)>,
+        result: &mut ResultBuilder,
+        bar_time: Option<i64>,
+    ) -> Step {
         while let Some((index, fired_by_fill, may_fire_group)) = queue.pop_front() {
             let order = self.order(index)?;
             let state = order.state;
@@ -660,10 +830,10 @@ impl Core {
 }
 
 /// `[source, venue, instrument, producer]` as canonical JSON (the stream key, D-032).
-pub(crate) fn write_stream_key(out: &mut String, event: &Event<'_>) {
+fn write_stream_key(out: &mut String, source: Source, venue: Option<&str>, instrument: Option<&str>, producer: i64) {
     out.push('[');
-    write_str(out, event.source.as_str());
-    for part in [event.venue, event.instrument] {
+    write_str(out, source.as_str());
+    for part in [venue, instrument] {
         out.push(',');
         match part {
             Some(text) => write_str(out, text),
@@ -671,30 +841,60 @@ pub(crate) fn write_stream_key(out: &mut String, event: &Event<'_>) {
         }
     }
     out.push(',');
-    out.push_str(&event.producer.to_string());
+    push_int(out, i128::from(producer));
     out.push(']');
 }
 
-/// The key whose second application is a `duplicate` (DESIGN.md section 6, D-033).
-pub fn idempotency_key<'a>(parsed: &ParsedInput<'a>) -> Option<Cow<'a, str>> {
+/// An integer in decimal, without the formatting machinery.
+fn push_int(out: &mut String, value: i128) {
+    if value < 0 {
+        out.push('-');
+    }
+    numbers::write_unsigned(out, value.unsigned_abs());
+}
+
+/// Write the idempotency key of `parsed` into `out` (cleared first); `false` when the
+/// input has none. The text is exactly `idempotency_key`'s.
+pub fn write_idempotency_key(out: &mut String, parsed: &ParsedInput<'_>) -> bool {
+    out.clear();
     match &parsed.body {
-        Body::Intent(Intent::PlaceOrder(place)) => Some(Cow::Owned(format!("intent:{}", place.intent_id))),
-        Body::Intent(_) => None,
+        Body::Intent(Intent::PlaceOrder(place)) => {
+            out.push_str("intent:");
+            out.push_str(place.intent_id);
+        }
+        Body::Intent(_) => return false,
         Body::Event(event) => {
             if let Some(key) = event.idempotency_key {
-                return Some(Cow::Borrowed(key));
+                out.push_str(key);
+                return true;
             }
             if !event.event_type.is_report() {
-                return None;
+                return false;
             }
             let venue = event.venue.unwrap_or("");
             let order_id = event.payload.report_order_id().unwrap_or("");
-            Some(Cow::Owned(match &event.payload {
-                EventPayload::OrderFilled { fill_id, .. } => format!("fill:{venue}:{order_id}:{fill_id}"),
-                _ => format!("{}:{venue}:{order_id}", event.event_type.as_str()),
-            }))
+            match &event.payload {
+                EventPayload::OrderFilled { fill_id, .. } => {
+                    for part in ["fill:", venue, ":", order_id, ":", fill_id] {
+                        out.push_str(part);
+                    }
+                }
+                _ => {
+                    for part in [event.event_type.as_str(), ":", venue, ":", order_id] {
+                        out.push_str(part);
+                    }
+                }
+            }
         }
     }
+    true
+}
+
+/// The key whose second application is a `duplicate` (DESIGN.md section 6, D-033);
+/// `apply` writes it into a reused buffer with `write_idempotency_key`.
+pub fn idempotency_key(parsed: &ParsedInput<'_>) -> Option<String> {
+    let mut out = String::new();
+    write_idempotency_key(&mut out, parsed).then_some(out)
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ impl EventType {
         }
     }
 
-    fn parse(text: &str) -> Option<EventType> {
+    pub(crate) fn parse(text: &str) -> Option<EventType> {
         Some(match text {
             "bar" => EventType::Bar,
             "trade" => EventType::Trade,
@@ -114,7 +114,7 @@ impl EventType {
     }
 
     /// The source this event type requires (`EVENT_TYPES[...][0]`).
-    fn source(self) -> Source {
+    pub(crate) fn source(self) -> Source {
         match self {
             EventType::Bar | EventType::Trade => Source::MarketData,
             EventType::Timer => Source::Timer,
@@ -709,7 +709,7 @@ fn place_part<V: JsonView>(value: &V, needs_place: bool) -> Option<Option<&str>>
     identifier(value).map(Some)
 }
 
-fn check_bar(bar: &BarPayload) -> Result<(), Refusal> {
+pub(crate) fn check_bar(bar: &BarPayload) -> Result<(), Refusal> {
     if bar.high < bar.low {
         return Err(Refusal::new(Code::InvalidNumber, "/payload/high"));
     }

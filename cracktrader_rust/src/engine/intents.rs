@@ -59,7 +59,10 @@ fn place_order(core: &mut Core, seq_id: i64, p: &PlaceOrder<'_>, result: &mut Re
             exclude: None,
         },
     )?;
-    let key = core.intern(p.venue, p.instrument);
+    let key = match existing_key {
+        Some(key) => key,
+        None => core.intern(p.venue, p.instrument),
+    };
     let bar_time = core.last_bar_time(Some(key));
     let (venue, instrument) = core.key_names(key);
     let order = Order {

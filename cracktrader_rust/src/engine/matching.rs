@@ -87,10 +87,24 @@ pub fn match_bar(
     result: &mut ResultBuilder,
 ) -> Step {
     let orders = core.working_of(key);
+    let matched = match_orders(core, &orders, bar_time, open, high, low, result);
+    core.recycle(orders);
+    matched
+}
+
+fn match_orders(
+    core: &mut Core,
+    orders: &[usize],
+    bar_time: i64,
+    open: Raw,
+    high: Raw,
+    low: Raw,
+    result: &mut ResultBuilder,
+) -> Step {
     if orders.is_empty() {
         return Ok(());
     }
-    for &index in &orders {
+    for &index in orders {
         let order = core.order(index)?;
         if order.state.is_working()
             && order.order_type != OrderType::Market
@@ -101,7 +115,7 @@ pub fn match_bar(
         }
     }
     let mut unfilled_tif: Vec<usize> = Vec::new();
-    for &index in &orders {
+    for &index in orders {
         let order = core.order(index)?;
         if !order.state.is_working() {
             continue;

@@ -4,6 +4,7 @@ pub mod canonical;
 pub mod config;
 pub mod core;
 pub mod errors;
+pub mod fast_input;
 pub mod inputs;
 pub mod intents;
 pub mod invariants;

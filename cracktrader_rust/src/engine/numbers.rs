@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use super::canonical::TextSink;
 use super::value::Value;
 
 pub type Raw = i128;
@@ -177,34 +178,41 @@ fn fast_decimal(text: &str) -> Option<Raw> {
         Some((b'-', rest)) => (true, rest),
         _ => (false, bytes),
     };
+    // at most 18 digits and a point: the digits fit a u64 without overflow
     if body.is_empty() || body.len() > 19 {
         return None;
     }
     let mut value: u64 = 0;
-    let mut digits = 0u32;
-    let mut decimals: Option<u32> = None;
+    let mut point: Option<usize> = None;
     for (index, byte) in body.iter().enumerate() {
-        match byte {
-            b'0'..=b'9' => {
-                value = value.wrapping_mul(10).wrapping_add(u64::from(byte.wrapping_sub(b'0')));
-                digits = digits.wrapping_add(1);
-                if let Some(count) = decimals.as_mut() {
-                    *count = count.wrapping_add(1);
-                }
-            }
-            // a point needs digits on both sides, as the grammar says
-            b'.' if decimals.is_none() && index > 0 && index.saturating_add(1) < body.len() => decimals = Some(0),
-            _ => return None,
+        let digit = byte.wrapping_sub(b'0');
+        if digit < 10 {
+            value = value.wrapping_mul(10).wrapping_add(u64::from(digit));
+        } else if *byte == b'.' && point.is_none() {
+            point = Some(index);
+        } else {
+            return None;
         }
     }
-    let decimals = decimals.unwrap_or(0);
+    let decimals = match point {
+        // a point needs digits on both sides, as the grammar says
+        Some(index) if index == 0 || index.saturating_add(1) == body.len() => return None,
+        Some(index) => body.len().wrapping_sub(index).wrapping_sub(1),
+        None => 0,
+    };
+    let digits = body.len().wrapping_sub(usize::from(point.is_some()));
     if digits > 18 || decimals > 9 {
         return None;
     }
-    let scale = 10i128.checked_pow(9u32.checked_sub(decimals)?)?;
-    let magnitude = i128::from(value).checked_mul(scale)?;
-    Some(if negative { magnitude.checked_neg()? } else { magnitude })
+    // value < 10^18 and scale <= 10^9: the product is below 2^127, exact
+    let scale = POW10.get(9usize.wrapping_sub(decimals)).copied()?;
+    let magnitude = i128::from(value).wrapping_mul(i128::from(scale));
+    Some(if negative { magnitude.wrapping_neg() } else { magnitude })
 }
+
+/// 10^0 ..= 10^9.
+const POW10: [u64; 10] =
+    [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
 
 /// Parse the decimal-string form (no surrounding whitespace, ASCII only).
 pub fn parse_decimal_str(text: &str) -> NumResult {
@@ -372,56 +380,156 @@ pub fn format_decimal(raw: Raw) -> String {
     out
 }
 
+/// "00", "01", .. "99": two digits per division halves the divisions.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Write the decimal digits of `value` right-aligned so they end at `end` in `buf`;
+/// the index of the first digit. `buf` must have room (callers size it for a u64).
+fn digits_u64(buf: &mut [u8], end: usize, value: u64) -> usize {
+    let mut pos = end;
+    let mut rest = value;
+    while rest >= 100 {
+        // rest % 100 < 100: the cast is exact
+        let pair = ((rest % 100) as usize).wrapping_mul(2);
+        rest /= 100;
+        pos = pos.wrapping_sub(2);
+        if let (Some(slot), Some(digits)) =
+            (buf.get_mut(pos..pos.wrapping_add(2)), DIGIT_PAIRS.get(pair..pair.wrapping_add(2)))
+        {
+            slot.copy_from_slice(digits);
+        }
+    }
+    if rest >= 10 {
+        let pair = (rest as usize).wrapping_mul(2);
+        pos = pos.wrapping_sub(2);
+        if let (Some(slot), Some(digits)) =
+            (buf.get_mut(pos..pos.wrapping_add(2)), DIGIT_PAIRS.get(pair..pair.wrapping_add(2)))
+        {
+            slot.copy_from_slice(digits);
+        }
+    } else {
+        pos = pos.wrapping_sub(1);
+        if let Some(slot) = buf.get_mut(pos) {
+            // rest < 10
+            *slot = b'0'.wrapping_add(rest as u8);
+        }
+    }
+    pos
+}
+
 /// Append the canonical text of `raw` to `out` (no allocation of its own).
-pub fn write_decimal(out: &mut String, raw: Raw) {
-    if raw < 0 {
-        out.push('-');
-    }
+///
+/// Nearly every raw fits a u64 (|value| < 1.8e10): its digits are produced with
+/// native divisions by constants, two at a time, into one stack buffer that is
+/// appended once. Larger magnitudes take the u128 path.
+pub fn write_decimal<S: TextSink + ?Sized>(out: &mut S, raw: Raw) {
+    write_decimal_with(out, raw, false);
+}
+
+/// `write_decimal` inside double quotes (a decimal in canonical JSON), in one append.
+pub fn write_decimal_quoted<S: TextSink + ?Sized>(out: &mut S, raw: Raw) {
+    write_decimal_with(out, raw, true);
+}
+
+fn write_decimal_with<S: TextSink + ?Sized>(out: &mut S, raw: Raw, quoted: bool) {
     let magnitude = raw.unsigned_abs();
-    // u128 division is a library call; nearly every raw fits a u64, whose division
-    // is one instruction.
-    let (whole, fraction) = match u64::try_from(magnitude) {
-        Ok(small) => (u128::from(small / 1_000_000_000), small % 1_000_000_000),
-        Err(_) => (
-            magnitude.checked_div(SCALE_U).unwrap_or(0),
-            u64::try_from(magnitude.checked_rem(SCALE_U).unwrap_or(0)).unwrap_or(0),
-        ),
-    };
-    write_unsigned(out, whole);
-    if fraction != 0 {
-        let mut digits = [b'0'; 9];
-        let mut rest = fraction;
-        for slot in digits.iter_mut().rev() {
-            // rest % 10 < 10, so the narrowing is exact
-            *slot = b'0'.wrapping_add(u8::try_from(rest % 10).unwrap_or(0));
-            rest /= 10;
+    let Ok(small) = u64::try_from(magnitude) else {
+        out.put_ascii(match (quoted, raw < 0) {
+            (true, true) => b"\"-",
+            (true, false) => b"\"",
+            (false, true) => b"-",
+            (false, false) => b"",
+        });
+        let whole = magnitude.checked_div(SCALE_U).unwrap_or(0);
+        let fraction = u64::try_from(magnitude.checked_rem(SCALE_U).unwrap_or(0)).unwrap_or(0);
+        write_unsigned(out, whole);
+        let mut buf = [b'0'; 12];
+        let end = buf.len();
+        let start = write_fraction(&mut buf, end, fraction);
+        out.put_ascii(buf.get(start..).unwrap_or(&[]));
+        if quoted {
+            out.put_ascii(b"\"");
         }
-        let used = digits.iter().rposition(|d| *d != b'0').map_or(0, |p| p.saturating_add(1));
-        out.push('.');
-        for d in digits.iter().take(used) {
-            out.push(char::from(*d));
+        return;
+    };
+    // quote, sign, 11 whole digits at most (u64::MAX / 10^9), point, 9 fraction
+    // digits, quote
+    let mut buf = [b'0'; 32];
+    let mut end = buf.len();
+    if quoted {
+        end = end.wrapping_sub(1);
+        if let Some(slot) = buf.get_mut(end) {
+            *slot = b'"';
         }
     }
+    let mut start = write_fraction(&mut buf, end, small % 1_000_000_000);
+    start = digits_u64(&mut buf, start, small / 1_000_000_000);
+    if raw < 0 {
+        start = start.wrapping_sub(1);
+        if let Some(slot) = buf.get_mut(start) {
+            *slot = b'-';
+        }
+    }
+    if quoted {
+        start = start.wrapping_sub(1);
+        if let Some(slot) = buf.get_mut(start) {
+            *slot = b'"';
+        }
+    }
+    out.put_ascii(buf.get(start..end.wrapping_add(usize::from(quoted))).unwrap_or(&[]));
+}
+
+/// `.ddd` of a fraction in units of 10^-9 (trailing zeros dropped, nothing for 0),
+/// right-aligned at `end`; the index of the point. `buf` is pre-filled with '0'.
+fn write_fraction(buf: &mut [u8], end: usize, fraction: u64) -> usize {
+    if fraction == 0 {
+        return end;
+    }
+    // Drop the trailing zeros (0..=8 of them) in steps of 8, or 4, 2 and 1.
+    let (mut rest, mut width) = (fraction, 9usize);
+    if rest % 100_000_000 == 0 {
+        (rest, width) = (rest / 100_000_000, 1);
+    } else {
+        if rest % 10_000 == 0 {
+            (rest, width) = (rest / 10_000, width.wrapping_sub(4));
+        }
+        if rest % 100 == 0 {
+            (rest, width) = (rest / 100, width.wrapping_sub(2));
+        }
+        if rest % 10 == 0 {
+            (rest, width) = (rest / 10, width.wrapping_sub(1));
+        }
+    }
+    // the leading zeros of the fraction are the buffer's '0' fill
+    digits_u64(buf, end, rest);
+    let point = end.wrapping_sub(width).wrapping_sub(1);
+    if let Some(slot) = buf.get_mut(point) {
+        *slot = b'.';
+    }
+    point
 }
 
 /// Decimal digits of an unsigned integer, without the formatting machinery.
-pub fn write_unsigned(out: &mut String, value: u128) {
+pub fn write_unsigned<S: TextSink + ?Sized>(out: &mut S, value: u128) {
+    if let Ok(small) = u64::try_from(value) {
+        let mut buf = [b'0'; 20];
+        let end = buf.len();
+        let start = digits_u64(&mut buf, end, small);
+        out.put_ascii(buf.get(start..).unwrap_or(&[]));
+        return;
+    }
     let mut buffer = [b'0'; 39];
     let mut start = buffer.len();
     let mut rest = value;
     loop {
         start = start.saturating_sub(1);
-        let digit = match u64::try_from(rest) {
-            Ok(small) => {
-                rest = u128::from(small / 10);
-                small % 10
-            }
-            Err(_) => {
-                let digit = u64::try_from(rest.checked_rem(10).unwrap_or(0)).unwrap_or(0);
-                rest = rest.checked_div(10).unwrap_or(0);
-                digit
-            }
-        };
+        let digit = u64::try_from(rest.checked_rem(10).unwrap_or(0)).unwrap_or(0);
+        rest = rest.checked_div(10).unwrap_or(0);
         if let Some(slot) = buffer.get_mut(start) {
             *slot = b'0'.wrapping_add(u8::try_from(digit).unwrap_or(0));
         }
@@ -429,9 +537,7 @@ pub fn write_unsigned(out: &mut String, value: u128) {
             break;
         }
     }
-    for d in buffer.get(start..).unwrap_or(&[]) {
-        out.push(char::from(*d));
-    }
+    out.put_ascii(buffer.get(start..).unwrap_or(&[]));
 }
 
 pub fn add(a: Raw, b: Raw) -> NumResult {
@@ -601,6 +707,54 @@ mod tests {
                 format!("{sign}{whole}.{frac:0width$}", width = frac_len as usize)
             };
             assert_eq!(parse_decimal_str(&text), parse_decimal_str(&format!("{text}e0")), "{text}");
+        }
+    }
+
+    /// The canonical text by the definition: integer part, then the fraction with
+    /// its trailing zeros dropped (plain u128 arithmetic, one digit at a time).
+    fn reference_text(raw: Raw) -> String {
+        let magnitude = raw.unsigned_abs();
+        let (whole, fraction) = (magnitude / SCALE_U, magnitude % SCALE_U);
+        let sign = if raw < 0 { "-" } else { "" };
+        if fraction == 0 {
+            return format!("{sign}{whole}");
+        }
+        let digits = format!("{fraction:09}");
+        format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+    }
+
+    #[test]
+    fn decimal_writer_matches_the_definition() {
+        let mut cases: Vec<Raw> = vec![
+            0, 1, -1, 9, 10, 99, 100, 999_999_999, 1_000_000_000, 1_000_000_001, 100_000_000, 10_000_000,
+            Raw::from(u64::MAX), -Raw::from(u64::MAX), Raw::from(u64::MAX) + 1, -Raw::from(u64::MAX) - 1,
+            Raw::MAX, Raw::MIN, Raw::MIN + 1,
+        ];
+        // every count of trailing zeros, every digit position
+        for zeros in 0..9u32 {
+            for lead in [1i128, 7, 12, 123_456_789] {
+                let fraction = (lead * 10i128.pow(zeros)) % 1_000_000_000;
+                cases.extend([fraction, -fraction, 42 * SCALE + fraction, -(99_999 * SCALE + fraction)]);
+            }
+        }
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..100_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let raw = Raw::from(state >> (state % 64)) * if state & 1 == 0 { 1 } else { -1 };
+            cases.push(raw);
+            cases.push(raw.wrapping_mul(Raw::from(state)));
+        }
+        for raw in cases {
+            let expected = reference_text(raw);
+            assert_eq!(format_decimal(raw), expected, "{raw}");
+            let mut quoted = Vec::new();
+            write_decimal_quoted(&mut quoted, raw);
+            assert_eq!(quoted, format!("\"{expected}\"").into_bytes(), "{raw}");
+            let mut whole = String::new();
+            write_unsigned(&mut whole, raw.unsigned_abs());
+            assert_eq!(whole, raw.unsigned_abs().to_string());
         }
     }
 

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::canonical::write_str;
+use super::canonical::{write_str, TextSink};
 use super::numbers::{self, NumResult, Raw};
 use super::orders::{KeyId, Side, Transition};
 use super::value::{JsonView, View};
@@ -97,6 +97,70 @@ pub struct TransitionResult {
     pub diagnostic: Option<Diagnostic>,
 }
 
+/// A result borrowed from where it was built (the core's reused buffers, or a
+/// `TransitionResult`): what the writers and the binding read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultView<'r> {
+    pub seq_id: Option<i64>,
+    pub accepted: bool,
+    pub code: Code,
+    pub transitions: &'r [Transition],
+    pub fills: &'r [Fill],
+    pub cash_delta: Raw,
+    pub position_deltas: &'r [PositionDelta],
+    pub late: bool,
+    pub diagnostic: Option<&'r Diagnostic>,
+}
+
+impl ResultView<'_> {
+    /// An owned copy.
+    pub fn to_owned(&self) -> TransitionResult {
+        TransitionResult {
+            seq_id: self.seq_id,
+            accepted: self.accepted,
+            code: self.code,
+            transitions: self.transitions.to_vec(),
+            fills: self.fills.to_vec(),
+            cash_delta: self.cash_delta,
+            position_deltas: self.position_deltas.to_vec(),
+            late: self.late,
+            diagnostic: self.diagnostic.cloned(),
+        }
+    }
+}
+
+impl TransitionResult {
+    /// The result as a view.
+    pub fn view(&self) -> ResultView<'_> {
+        ResultView {
+            seq_id: self.seq_id,
+            accepted: self.accepted,
+            code: self.code,
+            transitions: &self.transitions,
+            fills: &self.fills,
+            cash_delta: self.cash_delta,
+            position_deltas: &self.position_deltas,
+            late: self.late,
+            diagnostic: self.diagnostic.as_ref(),
+        }
+    }
+}
+
+/// A view of a result without effect: refused (with its diagnostic) or a duplicate.
+pub fn view_without_effect(seq_id: Option<i64>, code: Code, late: bool, diagnostic: Option<&Diagnostic>) -> ResultView<'_> {
+    ResultView {
+        seq_id,
+        accepted: diagnostic.is_none(),
+        code,
+        transitions: &[],
+        fills: &[],
+        cash_delta: 0,
+        position_deltas: &[],
+        late,
+        diagnostic,
+    }
+}
+
 /// The largest seq_id (and timestamp): 2^63 - 1.
 pub const MAX_I63: i128 = i64::MAX as i128;
 
@@ -138,20 +202,32 @@ pub fn accepted_without_effect(seq_id: i64, code: Code, late: bool) -> Transitio
     }
 }
 
-/// Collects the effects of one accepted input, in the order they happened.
-#[derive(Debug, Default)]
+/// Collects the effects of one accepted input, in the order they happened. The core
+/// keeps one and clears it per input, so its buffers are allocated once.
+#[derive(Debug, Default, Clone)]
 pub struct ResultBuilder {
     pub transitions: Vec<Transition>,
     pub fills: Vec<Fill>,
     pub cash_delta: Raw,
     /// (key, size_delta, realized_pnl_delta), one entry per key, first-touch order.
     position_deltas: Vec<(KeyId, Raw, Raw)>,
+    /// The deltas with names, sorted (filled by `view`).
+    named_deltas: Vec<PositionDelta>,
 }
 
 impl ResultBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         ResultBuilder::default()
+    }
+
+    /// Forget the previous input's effects, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.transitions.clear();
+        self.fills.clear();
+        self.cash_delta = 0;
+        self.position_deltas.clear();
+        self.named_deltas.clear();
     }
 
     /// Add to the instrument's size and realized PnL deltas (checked).
@@ -173,32 +249,31 @@ impl ResultBuilder {
     }
 
     /// The accepted result; `names` resolves a key to its (venue, instrument).
-    pub fn finish(
-        self,
+    pub fn view(
+        &mut self,
         seq_id: i64,
         code: Code,
         late: bool,
         names: impl Fn(KeyId) -> (Arc<str>, Arc<str>),
-    ) -> TransitionResult {
-        let mut deltas: Vec<PositionDelta> = self
-            .position_deltas
-            .into_iter()
-            .map(|(key, size, pnl)| {
-                let (venue, instrument) = names(key);
-                PositionDelta { venue, instrument, size_delta: size, realized_pnl_delta: pnl }
-            })
-            .collect();
+    ) -> ResultView<'_> {
+        self.named_deltas.clear();
+        self.named_deltas.extend(self.position_deltas.iter().map(|(key, size, pnl)| {
+            let (venue, instrument) = names(*key);
+            PositionDelta { venue, instrument, size_delta: *size, realized_pnl_delta: *pnl }
+        }));
         // Python sorts the (venue, instrument) tuples; str order is code-point order,
         // which byte order of UTF-8 preserves.
-        deltas.sort_by(|a, b| (&a.venue, &a.instrument).cmp(&(&b.venue, &b.instrument)));
-        TransitionResult {
+        if self.named_deltas.len() > 1 {
+            self.named_deltas.sort_by(|a, b| (&a.venue, &a.instrument).cmp(&(&b.venue, &b.instrument)));
+        }
+        ResultView {
             seq_id: Some(seq_id),
             accepted: true,
             code,
-            transitions: self.transitions,
-            fills: self.fills,
+            transitions: &self.transitions,
+            fills: &self.fills,
             cash_delta: self.cash_delta,
-            position_deltas: deltas,
+            position_deltas: &self.named_deltas,
             late,
             diagnostic: None,
         }
@@ -210,127 +285,125 @@ impl ResultBuilder {
 // and this is the hot path of `apply_jsonl`. The unit tests compare every writer with
 // the generic sorted-key writer (`canonical::write_value`).
 
-fn push_decimal(out: &mut String, raw: Raw) {
-    out.push('"');
-    numbers::write_decimal(out, raw);
-    out.push('"');
+fn push_decimal<S: TextSink + ?Sized>(out: &mut S, raw: Raw) {
+    numbers::write_decimal_quoted(out, raw);
 }
 
-fn push_opt_decimal(out: &mut String, raw: Option<Raw>) {
+fn push_opt_decimal<S: TextSink + ?Sized>(out: &mut S, raw: Option<Raw>) {
     match raw {
         Some(raw) => push_decimal(out, raw),
-        None => out.push_str("null"),
+        None => out.put_str("null"),
     }
 }
 
 /// Append the canonical JSON of `result` (no trailing newline).
-pub fn write_result(out: &mut String, result: &TransitionResult) {
-    out.push_str(if result.accepted { "{\"accepted\":true,\"cash_delta\":" } else { "{\"accepted\":false,\"cash_delta\":" });
+pub fn write_result<S: TextSink + ?Sized>(out: &mut S, result: &ResultView<'_>) {
+    out.put_str(if result.accepted { "{\"accepted\":true,\"cash_delta\":" } else { "{\"accepted\":false,\"cash_delta\":" });
     push_decimal(out, result.cash_delta);
-    out.push_str(",\"code\":\"");
-    out.push_str(result.code.as_str());
-    out.push_str("\",\"diagnostics\":[");
-    if let Some(diagnostic) = &result.diagnostic {
-        out.push_str("{\"code\":\"");
-        out.push_str(diagnostic.code.as_str());
-        out.push_str("\",\"field\":");
+    out.put_str(",\"code\":\"");
+    out.put_str(result.code.as_str());
+    out.put_str("\",\"diagnostics\":[");
+    if let Some(diagnostic) = result.diagnostic {
+        out.put_str("{\"code\":\"");
+        out.put_str(diagnostic.code.as_str());
+        out.put_str("\",\"field\":");
         write_str(out, &diagnostic.field);
-        out.push('}');
+        out.put_ascii(b"}");
     }
-    out.push_str("],\"fills\":[");
+    out.put_str("],\"fills\":[");
     for (index, fill) in result.fills.iter().enumerate() {
         if index > 0 {
-            out.push(',');
+            out.put_ascii(b",");
         }
         write_fill(out, fill);
     }
-    out.push_str(if result.late { "],\"late\":true,\"position_deltas\":[" } else { "],\"late\":false,\"position_deltas\":[" });
+    out.put_str(if result.late { "],\"late\":true,\"position_deltas\":[" } else { "],\"late\":false,\"position_deltas\":[" });
     for (index, delta) in result.position_deltas.iter().enumerate() {
         if index > 0 {
-            out.push(',');
+            out.put_ascii(b",");
         }
-        out.push_str("{\"instrument\":");
+        out.put_str("{\"instrument\":");
         write_str(out, &delta.instrument);
-        out.push_str(",\"realized_pnl_delta\":");
+        out.put_str(",\"realized_pnl_delta\":");
         push_decimal(out, delta.realized_pnl_delta);
-        out.push_str(",\"size_delta\":");
+        out.put_str(",\"size_delta\":");
         push_decimal(out, delta.size_delta);
-        out.push_str(",\"venue\":");
+        out.put_str(",\"venue\":");
         write_str(out, &delta.venue);
-        out.push('}');
+        out.put_ascii(b"}");
     }
-    out.push_str("],\"seq_id\":");
+    out.put_str("],\"seq_id\":");
     match result.seq_id {
         Some(seq) => push_int(out, seq),
-        None => out.push_str("null"),
+        None => out.put_str("null"),
     }
-    out.push_str(",\"transitions\":[");
+    out.put_str(",\"transitions\":[");
     for (index, transition) in result.transitions.iter().enumerate() {
         if index > 0 {
-            out.push(',');
+            out.put_ascii(b",");
         }
         write_transition(out, transition);
     }
-    out.push_str("]}");
+    out.put_str("]}");
 }
 
-fn push_int(out: &mut String, value: i64) {
+fn push_int<S: TextSink + ?Sized>(out: &mut S, value: i64) {
     if value < 0 {
-        out.push('-');
+        out.put_ascii(b"-");
     }
     numbers::write_unsigned(out, u128::from(value.unsigned_abs()));
 }
 
-fn write_fill(out: &mut String, fill: &Fill) {
-    out.push_str("{\"fee\":");
+fn write_fill<S: TextSink + ?Sized>(out: &mut S, fill: &Fill) {
+    out.put_str("{\"fee\":");
     push_decimal(out, fill.fee);
-    out.push_str(",\"fill_id\":");
+    out.put_str(",\"fill_id\":");
     write_str(out, &fill.fill_id);
-    out.push_str(",\"instrument\":");
+    out.put_str(",\"instrument\":");
     write_str(out, &fill.instrument);
-    out.push_str(",\"order_id\":");
+    out.put_str(",\"order_id\":");
     write_str(out, &fill.order_id);
-    out.push_str(",\"price\":");
+    out.put_str(",\"price\":");
     push_decimal(out, fill.price);
-    out.push_str(",\"qty\":");
+    out.put_str(",\"qty\":");
     push_decimal(out, fill.qty);
-    out.push_str(",\"side\":\"");
-    out.push_str(fill.side.as_str());
-    out.push_str("\",\"venue\":");
+    out.put_str(",\"side\":\"");
+    out.put_str(fill.side.as_str());
+    out.put_str("\",\"venue\":");
     write_str(out, &fill.venue);
-    out.push('}');
+    out.put_ascii(b"}");
 }
 
-fn write_transition(out: &mut String, t: &Transition) {
-    out.push_str("{\"avg_fill_price\":");
+fn write_transition<S: TextSink + ?Sized>(out: &mut S, t: &Transition) {
+    out.put_str("{\"avg_fill_price\":");
     push_opt_decimal(out, t.avg_fill_price);
-    out.push_str(",\"filled_qty\":");
+    out.put_str(",\"filled_qty\":");
     push_decimal(out, t.filled_qty);
-    out.push_str(",\"from\":");
+    out.put_str(",\"from\":");
     match t.from {
         Some(state) => {
-            out.push('"');
-            out.push_str(state.as_str());
-            out.push('"');
+            out.put_ascii(b"\"");
+            out.put_str(state.as_str());
+            out.put_ascii(b"\"");
         }
-        None => out.push_str("null"),
+        None => out.put_str("null"),
     }
-    out.push_str(",\"order_id\":");
+    out.put_str(",\"order_id\":");
     write_str(out, &t.order_id);
-    out.push_str(",\"reason\":");
+    out.put_str(",\"reason\":");
     match t.reason {
         Some(reason) => {
-            out.push('"');
-            out.push_str(reason.as_str());
-            out.push('"');
+            out.put_ascii(b"\"");
+            out.put_str(reason.as_str());
+            out.put_ascii(b"\"");
         }
-        None => out.push_str("null"),
+        None => out.put_str("null"),
     }
-    out.push_str(",\"remaining_qty\":");
+    out.put_str(",\"remaining_qty\":");
     push_decimal(out, t.remaining_qty);
-    out.push_str(",\"to\":\"");
-    out.push_str(t.to.as_str());
-    out.push_str("\"}");
+    out.put_str(",\"to\":\"");
+    out.put_str(t.to.as_str());
+    out.put_str("\"}");
 }
 
 #[cfg(test)]
@@ -341,7 +414,7 @@ mod tests {
     #[test]
     fn refused_result_is_canonical() {
         let mut out = String::new();
-        write_result(&mut out, &refused(Some(3), Code::InvalidNumber, Cow::Borrowed("/payload/qty")));
+        write_result(&mut out, &refused(Some(3), Code::InvalidNumber, Cow::Borrowed("/payload/qty")).view());
         assert_eq!(
             out,
             r#"{"accepted":false,"cash_delta":"0","code":"invalid_number","diagnostics":[{"code":"invalid_number","field":"/payload/qty"}],"fills":[],"late":false,"position_deltas":[],"seq_id":3,"transitions":[]}"#
@@ -403,12 +476,12 @@ mod tests {
             diagnostic: None,
         };
         let mut out = String::new();
-        write_result(&mut out, &result);
+        write_result(&mut out, &result.view());
         assert_eq!(out, resorted(&out));
         let mut refused_out = String::new();
         let mut r = refused(None, Code::Overfill, Cow::Borrowed("/payload/~0\u{7}"));
         r.late = false;
-        write_result(&mut refused_out, &r);
+        write_result(&mut refused_out, &r.view());
         assert_eq!(refused_out, resorted(&refused_out));
         assert!(refused_out.contains(r#""field":"/payload/~0\u0007""#));
         assert!(refused_out.contains(r#""seq_id":null"#));

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use super::accounting::Position;
 use super::canonical::{write_str, JsonWriter};
 use super::config::CoreConfig;
-use super::core::{Bar, Core};
+use super::core::{Bar, Core, StreamKey};
 use super::errors::EngineError;
 use super::inputs::{is_identifier_str, Source, MAX_I63};
 use super::numbers::{self, Raw};
@@ -143,11 +143,12 @@ pub fn to_json(core: &Core) -> String {
     w.int_field("schema_version", SCHEMA_VERSION);
     {
         let out = w.key("stream_times");
-        let mut streams: Vec<(&String, &i64)> = core.stream_times.iter().collect();
+        let mut streams: Vec<(String, i64)> =
+            core.stream_times.iter().map(|(key, time)| (key.to_json(), *time)).collect();
         streams.sort_unstable();
         let mut s = JsonWriter::object(out);
         for (key, time) in streams {
-            s.int_field(key, i128::from(*time));
+            s.int_field(&key, i128::from(time));
         }
         s.end();
     }
@@ -454,8 +455,7 @@ pub fn restore(snapshot: &Value) -> Checked<Core> {
     }
     for (key, time) in object(stream_times, "/stream_times")? {
         let time = int_range(time, 0, "/stream_times")?;
-        check_stream_key(key)?;
-        core.stream_times.insert(key.clone(), time);
+        core.stream_times.insert(check_stream_key(key)?, time);
     }
     let Value::Array(items) = orders else { return Err(invalid("/orders", "not an array")) };
     let mut last_submit: i64 = 0;
@@ -496,27 +496,26 @@ fn stage_config(value: &Value) -> Checked<CoreConfig> {
 }
 
 /// A stream key must be the canonical JSON of a valid `[source, venue, instrument,
-/// producer]` (so it can name a real stream and re-serialises to itself).
-fn check_stream_key(key: &str) -> Checked<()> {
+/// producer]` (so it can name a real stream and re-serialises to itself); the stream.
+fn check_stream_key(key: &str) -> Checked<StreamKey> {
     let bad = || inconsistent(format!("bad stream key {key:?}"));
     let value = strict_json::parse_str(key).map_err(|_| bad())?;
     let Value::Array(parts) = &value else { return Err(bad()) };
     let [source, venue, instrument, producer] = parts.as_slice() else { return Err(bad()) };
-    source.as_str().and_then(Source::parse).ok_or_else(bad)?;
+    let source = source.as_str().and_then(Source::parse).ok_or_else(bad)?;
     for part in [venue, instrument] {
         if !(part.is_null() || part.as_str().is_some_and(is_identifier_str)) {
             return Err(bad());
         }
     }
-    if !matches!(producer, Value::Int(p) if (0..=MAX_I63).contains(p)) {
-        return Err(bad());
-    }
+    let Value::Int(producer) = producer else { return Err(bad()) };
+    let producer = i64::try_from(*producer).ok().filter(|p| (0..=MAX_I63).contains(&i128::from(*p))).ok_or_else(bad)?;
     let mut canonical = String::with_capacity(key.len());
     super::canonical::write_value(&mut canonical, &value);
     if canonical != key {
         return Err(bad());
     }
-    Ok(())
+    Ok(StreamKey { source, venue: venue.as_str().map(Box::from), instrument: instrument.as_str().map(Box::from), producer })
 }
 
 fn stage_order(core: &mut Core, item: &Value) -> Checked<Order> {

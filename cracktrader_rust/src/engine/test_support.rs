@@ -21,7 +21,7 @@ impl Harness {
 
     /// Apply one JSON input; the canonical result line.
     pub fn apply(&mut self, input: &str) -> String {
-        let out = self.core.apply_jsonl(format!("{input}\n").as_bytes());
+        let out = String::from_utf8(self.core.apply_jsonl(format!("{input}\n").as_bytes())).expect("UTF-8 output");
         out.trim_end_matches('\n').to_owned()
     }
 
