@@ -21,6 +21,10 @@ it to the runtime, and neither changes how the strategy runs:
   engine's loop is needed (D-571).
 
 Both core backends produce the same results, so the same event stream (D-573).
+
+A runtime on a venue (D-577) builds its feeds and broker through ``ct.exchange``
+(``venue_session``) instead, and its live feeds pass their rows through a ``LiveGate``
+(D-580), which also answers commands while the venue is silent.
 """
 
 from __future__ import annotations
@@ -78,6 +82,95 @@ class BarGate:
                 return
             self.driver.counts["bars"] += 1
             yield row
+
+
+class LiveGate:
+    """The gate of a runtime on a venue (D-577): its live feeds' rows pass through
+    ``rows`` and the feeds call ``idle`` after every poll of the venue.
+
+    Live feeds may skip a bar time without trades, so a step starts at the first row
+    of each new bar time, from whichever feed; while the venue is silent, ``idle``
+    answers commands, holds while paused and beats the heartbeat. A stop ends every
+    feed (``request_stop``): the engine then finishes the run normally.
+    """
+
+    def __init__(self, control: RunControl, driver: "CerebroDriver") -> None:
+        self.control = control
+        self.driver = driver
+        self.feeds: list[Any] = []
+        self.stopped = False
+        self._time: int | None = None
+        self._ended = False
+
+    def attach(self, feed: Any) -> None:
+        """Route ``feed``'s rows through the gate and hook its idle polls."""
+        rows = feed._rows
+        feed._rows = lambda: self.rows(rows())
+        feed.add_idle_hook(self.idle)
+        self.feeds.append(feed)
+
+    def rows(self, rows: Iterator[tuple]) -> Iterator[tuple]:
+        """One feed's rows; a new bar time first does the between-step duties."""
+        control, driver = self.control, self.driver
+        try:
+            for row in rows:
+                if self.stopped:
+                    return
+                if self._time is None or row[0] > self._time:
+                    if self._time is not None:
+                        control.after_step()
+                    control.before_step()
+                    driver.bar_time = self._time = row[0]
+                driver.counts["bars"] += 1
+                yield row
+            if not self._ended and not self.stopped:
+                self._ended = True  # the first feed to end (max_bars): the last step's duties
+                if self._time is not None:
+                    control.after_step()
+                control.drain()
+        except StopRun:
+            self.stop()
+
+    def idle(self) -> None:
+        """A live feed polled its venue and has no bar yet."""
+        if self.stopped:
+            return
+        try:
+            self.control.waiting()
+        except StopRun:
+            self.stop()
+
+    def stop(self) -> None:
+        """End every feed at its next read."""
+        self.stopped = True
+        for feed in self.feeds:
+            feed.request_stop()
+
+
+def venue_session(spec: Mapping[str, Any]) -> tuple[Any, list[Any], Any]:
+    """The runtime's venue (D-577): ``ct.exchange(data.exchange, mode=spec mode)``, one
+    live feed per symbol and the session's broker (``PaperBroker`` for paper,
+    ``LiveBroker`` in the core's external mode for live and sandbox), with the spec's
+    cash and commission as exact decimal strings. Credentials are the sessions': from
+    the environment only."""
+    from cracktrader.sessions.session import exchange
+
+    data = spec["data"]
+    poll_s = int(data["poll_interval_ms"]) / 1000.0
+    live_options = {} if spec["mode"] == "paper" else {"poll_interval_s": poll_s}
+    session = exchange(data["exchange"], mode=spec["mode"], timeframe=spec["timeframe"],
+                       granularity=data.get("granularity"), broker_options=live_options)
+    try:
+        feeds = [session.feed(symbol=symbol, poll_interval_s=poll_s, backfill=int(data.get("backfill") or 0),
+                              max_bars=data.get("max_bars"))
+                 for symbol in spec["symbols"]]
+        broker = session.broker()
+        broker.setcash(spec["initial_cash"])
+        broker.setcommission(commission=spec["commission_rate"])
+    except Exception:
+        session.close()
+        raise
+    return session, feeds, broker
 
 
 class RuntimeFeed(SyntheticData):
@@ -214,20 +307,40 @@ def run_cerebro(
         emit("lifecycle", "failed", {"reason": "engine_error"})
         flush()
         return 1
-    cerebro = Cerebro(engine=engine)
-    # Strings, not floats: the broker keeps them exact (D-401).
-    cerebro.broker.setcash(spec["initial_cash"])
-    cerebro.broker.setcommission(commission=spec["commission_rate"])
-    feeds = synthetic_feeds(spec, start_time)
-    gate = BarGate(control, driver)
-    for index, feed in enumerate(feeds):
-        feed.gate, feed.leads = gate, index == 0
-        cerebro.adddata(feed)
+    session = None
+    if spec["data"].get("source") == "exchange":
+        try:
+            session, feeds, broker = venue_session(spec)
+        except Exception as exc:  # unknown exchange, missing credentials (their names only), bad options
+            emit("error", "exchange_error", {"type": type(exc).__name__, "message": str(exc)[:2000]})
+            emit("lifecycle", "failed", {"reason": "exchange_error"})
+            flush()
+            return 1
+        cerebro = Cerebro(engine=engine)
+        cerebro.setbroker(broker)
+        live_gate = LiveGate(control, driver)
+        for feed in feeds:
+            live_gate.attach(feed)
+            cerebro.adddata(feed)
+    else:
+        cerebro = Cerebro(engine=engine)
+        # Strings, not floats: the broker keeps them exact (D-401).
+        cerebro.broker.setcash(spec["initial_cash"])
+        cerebro.broker.setcommission(commission=spec["commission_rate"])
+        feeds = synthetic_feeds(spec, start_time)
+        gate = BarGate(control, driver)
+        for index, feed in enumerate(feeds):
+            feed.gate, feed.leads = gate, index == 0
+            cerebro.adddata(feed)
     driver.bind(engine, cerebro.broker, {feed.name: feed for feed in feeds})
     cerebro.addstrategy(cls, **spec.get("params", {}))
     control.started(start_info)
     try:
-        cerebro.run()
+        try:
+            cerebro.run()
+        finally:
+            if session is not None:
+                session.close()
         driver.settle()
         problems = driver.reconcile()
     except Exception as exc:  # the strategy's code failed: report it, end the run

@@ -136,6 +136,16 @@ class RunControl:
                 if self.stop_reason:
                     raise StopRun
 
+    def waiting(self) -> None:
+        """While the bars' source is silent (a live feed between two polls of its venue):
+        a wall-clock ``heartbeat`` at least every second, commands at once, hold while
+        paused (``StopRun`` when the run must end)."""
+        if self.clock() - self._last_emit >= HEARTBEAT_S:
+            self.event("heartbeat", "heartbeat", {"status": "paused" if self.paused else "running",
+                                                  "steps": self.steps})
+            self.flush()
+        self.before_step()
+
     # steps -----------------------------------------------------------------------------
 
     def mark(self) -> None:

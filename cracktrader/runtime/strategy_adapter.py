@@ -1,7 +1,7 @@
 """The one seam between runtimes and the strategy layer.
 
 The daemon calls ``check`` when a runtime is requested (is the strategy in an allowed
-path, is the backend built, is the mode supported) and the worker calls ``run``, which
+path, is the backend built, is the mode supported on its data, is its venue allowed) and the worker calls ``run``, which
 loads the class, runs it on the chosen core backend and emits runtime events into a
 sink. Everything else in ``cracktrader.runtime`` and ``cracktrader.api`` is independent
 of how a strategy is written.
@@ -10,7 +10,8 @@ Two kinds of strategy class run (D-570):
 
 - ``ct.Strategy`` subclasses (Backtrader style, docs/strategies.md) run on
   ``ct.Cerebro`` over ``ct.CracktraderEngine(engine_backend=...)`` with seeded
-  ``ct.feeds.SyntheticData`` feeds (``cerebro_driver``); the built-in
+  ``ct.feeds.SyntheticData`` feeds, or on a venue's live feeds and the paper or live
+  broker of a ``ct.exchange`` session (``cerebro_driver``, D-577); the built-in
   ``examples:SmaCross`` and ``examples:Churn`` are such strategies;
 - ``RuntimeStrategy`` subclasses (``strategy_api``, the built-in ``demo:*``) drive the
   deterministic core directly (``CoreDriver`` + ``Runner``).
@@ -34,9 +35,11 @@ from cracktrader.runtime.sink import EventSink
 from cracktrader.runtime.strategy_api import RuntimeStrategy, StrategyParamError
 from cracktrader.runtime.synthetic import DEFAULT_START_TIME as BACKTEST_START_TIME, TIMEFRAMES_MS, synthetic_bars
 
-# `live` needs the exchange broker of the sessions work (``ct.Broker(mode="live")``);
-# until it is merged it is refused (docs/runtime.md, "Live mode").
-SUPPORTED_MODES = ("backtest", "paper")
+# Modes by data source: synthetic bars run simulated (backtest, paper); a venue's bars
+# run paper (simulated fills on live bars), live or sandbox (orders at the venue) (D-577).
+SYNTHETIC_MODES = ("backtest", "paper")
+EXCHANGE_MODES = ("paper", "live", "sandbox")
+SUPPORTED_MODES = ("backtest", "paper", "live", "sandbox")
 PAPER_DEFAULT_PACE_MS = 1_000
 BROKER_ID = "simulated"
 
@@ -55,15 +58,14 @@ def builtin_strategy_root() -> Path:
     return Path(__file__).resolve().parent / "strategies"
 
 
-def check(spec: Mapping[str, Any], roots: Sequence[str | Path]) -> loader.StrategyRef:
-    """Refuse a spec that cannot run (``SpecRefused``); return the resolved strategy."""
-    if spec["mode"] not in SUPPORTED_MODES:
-        raise SpecRefused(
-            "mode_unavailable",
-            f"mode {spec['mode']!r} is not available yet (live trading needs the strategy layer's "
-            f"exchange broker); available: {', '.join(SUPPORTED_MODES)}",
-            "/mode",
-        )
+def check(spec: Mapping[str, Any], roots: Sequence[str | Path],
+          allowed_exchanges: Sequence[str] = ()) -> loader.StrategyRef:
+    """Refuse a spec that cannot run (``SpecRefused``); return the resolved strategy.
+
+    A spec on a venue's data (``data.source == "exchange"``) runs only when the daemon
+    allows that exchange (``allowed_exchanges``, none by default, D-578).
+    """
+    _check_mode(spec, allowed_exchanges)
     _check_backend(spec["backend"])
     try:
         return loader.resolve(spec["strategy"], roots)
@@ -71,6 +73,50 @@ def check(spec: Mapping[str, Any], roots: Sequence[str | Path]) -> loader.Strate
         raise SpecRefused("invalid_strategy", str(exc), "/strategy") from None
     except loader.StrategyNotFound as exc:
         raise SpecRefused("strategy_not_found", str(exc), "/strategy") from None
+
+
+def is_exchange(spec: Mapping[str, Any]) -> bool:
+    """Does the runtime run on a venue's data (paper, live or sandbox on an exchange)?"""
+    return (spec.get("data") or {}).get("source") == "exchange"
+
+
+def _check_mode(spec: Mapping[str, Any], allowed_exchanges: Sequence[str]) -> None:
+    mode = spec["mode"]
+    if not is_exchange(spec):
+        if mode not in SYNTHETIC_MODES:
+            raise SpecRefused(
+                "mode_unavailable",
+                f"mode {mode!r} trades on a venue: give data.source 'exchange' and an exchange the daemon allows; "
+                f"synthetic data runs {', '.join(SYNTHETIC_MODES)}",
+                "/mode",
+            )
+        return
+    if mode not in EXCHANGE_MODES:
+        raise SpecRefused(
+            "mode_unavailable",
+            f"mode {mode!r} does not run on a venue's data; available there: {', '.join(EXCHANGE_MODES)}",
+            "/mode",
+        )
+    name = spec["data"]["exchange"]
+    if name not in allowed_exchanges:
+        allowed = ", ".join(allowed_exchanges) if allowed_exchanges else "none (start it with --allow-exchange NAME)"
+        raise SpecRefused("exchange_not_allowed", f"this daemon does not trade on {name!r}; allowed: {allowed}",
+                          "/data/exchange")
+
+
+def venue_module_refs(spec: Mapping[str, Any], roots: Sequence[str | Path],
+                      modules: Sequence[str]) -> list[loader.StrategyRef]:
+    """The daemon's venue modules (``--venue-module``, D-579), resolved in the strategy
+    paths, for a runtime on a venue; none for a synthetic one."""
+    if not is_exchange(spec):
+        return []
+    refs = []
+    for module in modules:
+        try:
+            refs.append(loader.resolve_module(module, roots))
+        except (loader.StrategySpecError, loader.StrategyNotFound) as exc:
+            raise SpecRefused("mode_unavailable", f"venue module {module!r}: {exc}", "/data/exchange") from None
+    return refs
 
 
 def _check_backend(backend: str) -> None:
@@ -84,25 +130,37 @@ def _check_backend(backend: str) -> None:
         raise SpecRefused("backend_unavailable", str(exc), "/backend") from None
 
 
-def boot_message(runtime_id: str, spec: Mapping[str, Any], ref: loader.StrategyRef) -> dict[str, Any]:
+def _ref_dict(ref: loader.StrategyRef) -> dict[str, str]:
+    return {"spec": ref.spec, "module": ref.module, "cls": ref.cls, "path": ref.path, "root": ref.root}
+
+
+def boot_message(runtime_id: str, spec: Mapping[str, Any], ref: loader.StrategyRef,
+                 venue_modules: Sequence[loader.StrategyRef] = ()) -> dict[str, Any]:
     """What the daemon sends a new worker (first line of its control channel)."""
     return {
         "type": "boot",
         "runtime_id": runtime_id,
         "execution_id": f"x-{runtime_id}",
         "spec": dict(spec),
-        "strategy": {"spec": ref.spec, "module": ref.module, "cls": ref.cls, "path": ref.path, "root": ref.root},
+        "strategy": _ref_dict(ref),
+        "venue_modules": [_ref_dict(item) for item in venue_modules],
     }
 
 
 def attribution(boot: Mapping[str, Any]) -> dict[str, str]:
-    """The attribution fields every event of this runtime carries."""
+    """The attribution fields every event of this runtime carries: a venue runtime's
+    broker is its mode (``paper``, ``live``, ``sandbox``) and its route that broker at
+    the exchange; a synthetic one's the simulated venue."""
     spec = boot["spec"]
+    if is_exchange(spec):
+        broker_id, venue = spec["mode"], spec["data"]["exchange"]
+    else:
+        broker_id, venue = BROKER_ID, VENUE
     return {
         "strategy_id": spec["strategy_id"],
         "execution_id": boot["execution_id"],
-        "route_id": f"{BROKER_ID}/{VENUE}",
-        "broker_id": BROKER_ID,
+        "route_id": f"{broker_id}/{venue}",
+        "broker_id": broker_id,
     }
 
 
@@ -115,10 +173,18 @@ def run(boot: Mapping[str, Any], sink: EventSink, controls: ControlSource) -> in
         sink.emit(make_event(family, name, data, event_time=event_time, attribution=attrs))
 
     try:
+        # Venue modules first: importing one registers its exchanges (D-579).
+        for venue_module in boot.get("venue_modules", ()):
+            loader.load_module(loader.StrategyRef(**venue_module))
         cls = loader.load_class(loader.StrategyRef(**boot["strategy"]))
         if _is_ct_strategy(cls):
             _check_params(cls, spec.get("params", {}))
         elif isinstance(cls, type) and issubclass(cls, RuntimeStrategy):
+            if is_exchange(spec):
+                raise loader.StrategyLoadError(
+                    f"{boot['strategy']['spec']} is a RuntimeStrategy, which runs on synthetic data only; "
+                    "a runtime on a venue runs a ct.Strategy"
+                )
             strategy = cls(**spec.get("params", {}))
         else:
             raise loader.StrategyLoadError(
@@ -169,7 +235,7 @@ def _pace_ms(spec: Mapping[str, Any]) -> int:
 
 
 def _start_info(spec: Mapping[str, Any], strategy_api: str) -> dict[str, Any]:
-    return {
+    info = {
         "strategy": spec["strategy"],
         "strategy_api": strategy_api,
         "mode": spec["mode"],
@@ -178,21 +244,23 @@ def _start_info(spec: Mapping[str, Any], strategy_api: str) -> dict[str, Any]:
         "timeframe": spec["timeframe"],
         "initial_cash": spec["initial_cash"],
     }
+    if is_exchange(spec):
+        info["exchange"] = spec["data"]["exchange"]
+    return info
 
 
 def _run_cerebro(boot: Mapping[str, Any], cls: type, sink: EventSink, controls: ControlSource, emit: Any) -> int:
-    """A ``ct.Strategy`` on ``ct.Cerebro`` (``cerebro_driver``, D-571).
-
-    Live mode (not accepted by ``check`` yet) would differ only here: the broker of an
-    exchange session (``cerebro.setbroker``) and its live feeds instead of the
-    synthetic ones, and attribution from the session (docs/runtime.md, "Live mode").
-    """
+    """A ``ct.Strategy`` on ``ct.Cerebro`` (``cerebro_driver``, D-571): on synthetic
+    feeds and the default broker, or on a venue's session (``ct.exchange``: live feeds
+    and the paper or live broker, D-577)."""
     from cracktrader.runtime.cerebro_driver import run_cerebro  # the strategy layer, in the worker only
 
     spec = boot["spec"]
+    venue = is_exchange(spec)
     return run_cerebro(cls=cls, spec=spec, emit=emit, flush=sink.flush, controls=controls,
-                       start_info=_start_info(spec, "ct.Strategy"), start_time=_start_time(spec),
-                       pace_ms=_pace_ms(spec))
+                       start_info=_start_info(spec, "ct.Strategy"),
+                       start_time=0 if venue else _start_time(spec),
+                       pace_ms=0 if venue else _pace_ms(spec))
 
 
 def _bars(spec: Mapping[str, Any]):
