@@ -85,13 +85,16 @@ class BarGate:
 
 
 class LiveGate:
-    """The gate of a runtime on a venue (D-577): its live feeds' rows pass through
+    """The gate of a runtime on a venue (D-580): its live feeds' rows pass through
     ``rows`` and the feeds call ``idle`` after every poll of the venue.
 
-    Live feeds may skip a bar time without trades, so a step starts at the first row
-    of each new bar time, from whichever feed; while the venue is silent, ``idle``
-    answers commands, holds while paused and beats the heartbeat. A stop ends every
-    feed (``request_stop``): the engine then finishes the run normally.
+    Live feeds may skip a bar time without trades, and the engine peeks every feed at
+    the start of each step, so the between-step duties run when a feed is asked for a
+    row and the engine has taken bars since the last time (``_between_steps``): that
+    moment is after the previous step went through the core and the strategy, before
+    the next one. While the venue is silent, ``idle`` answers commands, holds while
+    paused and beats the heartbeat. A stop ends every feed (``request_stop``): the
+    engine then finishes the run normally.
     """
 
     def __init__(self, control: RunControl, driver: "CerebroDriver") -> None:
@@ -99,8 +102,7 @@ class LiveGate:
         self.driver = driver
         self.feeds: list[Any] = []
         self.stopped = False
-        self._time: int | None = None
-        self._ended = False
+        self._taken: int | None = None  # bars the engine had taken at the last duties
 
     def attach(self, feed: Any) -> None:
         """Route ``feed``'s rows through the gate and hook its idle polls."""
@@ -109,25 +111,25 @@ class LiveGate:
         feed.add_idle_hook(self.idle)
         self.feeds.append(feed)
 
+    def _between_steps(self) -> None:
+        taken = sum(feed.clock.idx + 1 for feed in self.feeds)
+        if taken == self._taken:
+            return  # another feed of the same step boundary: the duties are done
+        if self._taken is not None:
+            self.control.after_step()
+        self._taken = taken
+        self.control.before_step()
+
     def rows(self, rows: Iterator[tuple]) -> Iterator[tuple]:
-        """One feed's rows; a new bar time first does the between-step duties."""
-        control, driver = self.control, self.driver
+        """One feed's rows, the duties done before each pull of the venue's next row."""
         try:
-            for row in rows:
-                if self.stopped:
+            while not self.stopped:
+                self._between_steps()
+                row = next(rows, None)  # polls the venue until a bar closes or the feed ends
+                if row is None or self.stopped:
                     return
-                if self._time is None or row[0] > self._time:
-                    if self._time is not None:
-                        control.after_step()
-                    control.before_step()
-                    driver.bar_time = self._time = row[0]
-                driver.counts["bars"] += 1
+                self.driver.counts["bars"] += 1
                 yield row
-            if not self._ended and not self.stopped:
-                self._ended = True  # the first feed to end (max_bars): the last step's duties
-                if self._time is not None:
-                    control.after_step()
-                control.drain()
         except StopRun:
             self.stop()
 
@@ -262,6 +264,27 @@ class CerebroDriver:
         return self.follower.reconcile(self.engine.session.core.snapshot())
 
 
+class VenueCerebroDriver(CerebroDriver):
+    """``CerebroDriver`` of a runtime on a venue: ``bar_time`` (the time events
+    are stamped with) is the run's current step time, the latest bar any feed has
+    taken, since live feeds need not all have a bar at every step."""
+
+    @property
+    def bar_time(self) -> int | None:
+        latest = None
+        for feed in getattr(self, "_feeds", {}).values():
+            index = feed.clock.idx
+            if index >= 0:
+                time = feed.datetime.array[index]
+                if latest is None or time > latest:
+                    latest = time
+        return latest
+
+    @bar_time.setter
+    def bar_time(self, value: int | None) -> None:
+        """Derived from the feeds: nothing to set."""
+
+
 def synthetic_feeds(spec: Mapping[str, Any], start_time: int) -> list[RuntimeFeed]:
     """One seeded ``SyntheticData`` per symbol: symbol ``i`` uses seed ``seed + i``, so a
     one-symbol runtime's bars are ``ct.feeds.SyntheticData(seed=seed, ...)``'s (D-574)."""
@@ -297,7 +320,9 @@ def run_cerebro(
     from cracktrader.strategy.cerebro import Cerebro
     from cracktrader.strategy.engine import CracktraderEngine
 
-    driver = CerebroDriver(initial_cash=spec["initial_cash"], emit=emit)
+    venue = spec["data"].get("source") == "exchange"
+    driver_cls = VenueCerebroDriver if venue else CerebroDriver
+    driver = driver_cls(initial_cash=spec["initial_cash"], emit=emit)
     control = RunControl(driver=driver, controls=controls, emit=emit, flush=flush, pace_ms=pace_ms,
                          mark_every=int(spec.get("mark_every", 1)))
     try:
@@ -308,7 +333,7 @@ def run_cerebro(
         flush()
         return 1
     session = None
-    if spec["data"].get("source") == "exchange":
+    if venue:
         try:
             session, feeds, broker = venue_session(spec)
         except Exception as exc:  # unknown exchange, missing credentials (their names only), bad options

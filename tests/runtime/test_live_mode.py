@@ -147,6 +147,22 @@ def test_a_paper_runtime_on_venue_bars_fills_in_the_core_and_never_at_the_venue(
     assert Decimal(fill["data"]["fee"]) == Decimal("100") * Decimal(spec()["commission_rate"])
 
 
+def test_a_step_is_each_bar_time_any_feed_has_and_marks_are_stamped_with_it(isolated_registry):
+    # BTC/USDT has a bar every minute, ETH/USDT every other minute (fakevenue.py); each
+    # feed ends after 3 bars: BTC at minutes 0, 1, 2, ETH at 0, 2, 4.
+    the_spec = dict(venue_spec("paper", max_bars=3), symbols=["BTC/USDT", "ETH/USDT"])
+    thread, sink, result = start(the_spec, QueueControls())
+    thread.join(60)
+    assert result["code"] == 0
+    start_ms = 1_710_327_960_000  # fake_venue.START_MS
+    steps = [start_ms + minute * 60_000 for minute in (0, 1, 2, 4)]
+    assert [e["event_time"] for e in named(sink.events, "mark")] == steps
+    done = sink.events[-1]
+    assert done["name"] == "completed" and (done["data"]["steps"], done["data"]["bars"]) == (4, 6)
+    (fill,) = named(sink.events, "fill")
+    assert fill["event_time"] == steps[1]  # the market order filled at BTC's next bar
+
+
 def test_pause_holds_a_live_runtime_while_the_venue_is_polled(monkeypatch, isolated_registry):
     credentials(monkeypatch, "live")
     controls = QueueControls([control("pause", "p1")])

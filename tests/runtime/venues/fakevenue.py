@@ -24,6 +24,9 @@ from cracktrader.sessions.session import ExchangeSession  # noqa: E402
 from fake_venue import START_MS, Script, ScriptedExchange, bar_trades  # noqa: E402
 
 BARS = [(100.0, 101.0, 99.0, 100.0)] * 40
+# ETH/USDT trades in even minutes only: a venue gives no bar for a minute without trades.
+ETH_TRADES = [trade for trade in bar_trades(START_MS, [(10.0, 10.5, 9.5, 10.0)] * 40, symbol="ETH/USDT")
+              if (trade["timestamp"] - START_MS) // 60_000 % 2 == 0]
 
 
 class PacedClock(ManualClock):
@@ -37,7 +40,7 @@ class PacedClock(ManualClock):
 CLOCK = PacedClock(START_MS)
 VENUE = ScriptedExchange(
     CLOCK,
-    trades=bar_trades(START_MS, BARS),
+    trades=[*bar_trades(START_MS, BARS), *ETH_TRADES],
     scripts=[Script(steps=[(0, "fill", {"qty": 1, "price": 100.0, "fee": 0.1})]), Script()],
     require_credentials=True,
 )
