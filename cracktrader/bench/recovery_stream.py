@@ -15,7 +15,8 @@ from __future__ import annotations
 import random
 from typing import Any, Iterator
 
-VENUE = "sim"
+from cracktrader.bench.workload import VENUE, place
+
 INSTRUMENTS = ("BTC/USDT", "ETH/USDT")
 BAR_MS = 60_000
 START_TIME = 1_700_000_000_000
@@ -118,23 +119,8 @@ def _place(rng: random.Random, order_id: str, seed: int, prices: dict[str, float
         limit_price = _price(price * away)
     elif order_type == "stop":
         stop_price = _price(price * (1.005 if side == "buy" else 0.995))
-    return {
-        "kind": "intent",
-        "intent_type": "place_order",
-        "payload": {
-            "intent_id": "i-" + order_id,
-            "order_id": order_id,
-            "instrument": instrument,
-            "venue": VENUE,
-            "side": side,
-            "order_type": order_type,
-            "qty": f"{rng.randint(1, 100) / 100:.2f}",
-            "limit_price": limit_price,
-            "stop_price": stop_price,
-            "time_in_force": "ioc" if rng.random() < 0.1 else "gtc",
-            "expire_time": None,
-            "parent_order_id": None,
-            "oco_group": None,
-            "strategy_id": f"s{seed}",
-        },
-    }
+    qty = f"{rng.randint(1, 100) / 100:.2f}"
+    time_in_force = "ioc" if rng.random() < 0.1 else "gtc"
+    # seq_id 0 is a placeholder: the stream numbers every input when it emits it.
+    return place(0, order_id, instrument, side, order_type, qty, limit_price, stop_price,
+                 time_in_force=time_in_force, strategy_id=f"s{seed}")

@@ -54,7 +54,9 @@ def place(
     limit_price: str | None = None,
     stop_price: str | None = None,
     time_in_force: str = "gtc",
+    strategy_id: str = "bench",
 ) -> dict[str, Any]:
+    """A ``place_order`` intent on the benchmark venue (no parent, no OCO group)."""
     return {
         "kind": "intent",
         "seq_id": seq_id,
@@ -73,7 +75,7 @@ def place(
             "expire_time": None,
             "parent_order_id": None,
             "oco_group": None,
-            "strategy_id": "bench",
+            "strategy_id": strategy_id,
         },
     }
 
