@@ -52,6 +52,8 @@ def create_app(config: DaemonConfig) -> FastAPI:
             HostConfig(
                 storage_dir=storage,
                 strategy_roots=config.strategy_roots(),
+                allowed_exchanges=[name.strip().lower() for name in config.allowed_exchanges],
+                venue_modules=list(config.venue_modules),
                 max_active_runtimes=config.max_active_runtimes,
                 stop_timeout_s=config.stop_timeout_s,
                 shutdown_timeout_s=config.shutdown_timeout_s,

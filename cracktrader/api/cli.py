@@ -17,7 +17,9 @@ EPILOG = """security: binds to loopback by default. Writes and control need the 
 ($CRACKTRADER_DAEMON_TOKEN, or DIR/daemon.token, generated 0600 on first start); reads need
 it or the read-only token ($CRACKTRADER_DAEMON_READ_TOKEN or DIR/daemon.read.token), unless
 --open-reads. Strategies load only from --strategy-path directories (and the built-in demo
-strategies). See docs/runtime.md.
+strategies). Paper, live and sandbox runtimes on a venue need --allow-exchange NAME; the
+venue's credentials are read from the environment (CRACKTRADER_<NAME>_API_KEY, ...), never
+from a request. See docs/runtime.md.
 exit codes: 0 stopped cleanly, 2 usage, 6 could not start (storage, tokens, bus, port)."""
 
 
@@ -32,7 +34,14 @@ def register(groups: Any) -> None:
     parser.add_argument("--bus", metavar="URL", help="external bus: redis://host:port/db (default in-process)")
     parser.add_argument("--strategy-path", action="append", default=[], metavar="DIR",
                         help="a directory strategies may be loaded from (repeatable)")
-    parser.add_argument("--no-builtin-strategies", action="store_true", help="do not offer demo:* strategies")
+    parser.add_argument("--no-builtin-strategies", action="store_true",
+                        help="do not offer the built-in examples:* and demo:* strategies")
+    parser.add_argument("--allow-exchange", action="append", default=[], metavar="NAME",
+                        help="runtimes may run paper, live and sandbox on this exchange (repeatable; none by "
+                             "default); credentials come from the environment (docs/sessions.md)")
+    parser.add_argument("--venue-module", action="append", default=[], metavar="MODULE",
+                        help="a module in the strategy paths that workers import before a venue runtime "
+                             "starts, to register exchanges (ct.register_exchange; repeatable)")
     parser.add_argument("--open-reads", action="store_true", help="read endpoints answer without a token")
     parser.add_argument("--max-runtimes", type=int, default=16, help="active runtimes at most (default 16)")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
@@ -51,6 +60,8 @@ def config_from_args(args: argparse.Namespace) -> DaemonConfig:
         bus_url=args.bus,
         strategy_paths=[Path(p) for p in args.strategy_path],
         builtin_strategies=not args.no_builtin_strategies,
+        allowed_exchanges=list(args.allow_exchange),
+        venue_modules=list(args.venue_module),
         open_reads=args.open_reads,
         max_active_runtimes=args.max_runtimes,
         sqlite_synchronous=args.sqlite_synchronous.upper(),

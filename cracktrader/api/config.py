@@ -30,6 +30,10 @@ class DaemonConfig:
     bus_url: str | None = None
     strategy_paths: list[Path] = field(default_factory=list)
     builtin_strategies: bool = True
+    # Exchanges runtimes may trade on (none: paper/live/sandbox on a venue are refused)
+    # and modules, in the strategy paths, that register exchanges in the workers.
+    allowed_exchanges: list[str] = field(default_factory=list)
+    venue_modules: list[str] = field(default_factory=list)
     open_reads: bool = False
     max_active_runtimes: int = 16
     max_body_bytes: int = 1 << 20

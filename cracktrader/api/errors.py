@@ -27,7 +27,8 @@ ERROR_CODES = (
     "invalid_strategy",        # 422
     "strategy_not_found",      # 422: not in any configured strategy path
     "backend_unavailable",     # 422: e.g. rust not built
-    "mode_unavailable",        # 422: e.g. live without an exchange broker
+    "mode_unavailable",        # 422: e.g. live on synthetic data, backtest on a venue
+    "exchange_not_allowed",    # 422: a venue the daemon was not started with --allow-exchange for
     "invalid_report",          # 422: a report claims a schema it does not satisfy
     "unsupported_api_version",  # 400
     "invalid_host",            # 400: Host header not allowed (DNS rebinding guard)

@@ -94,7 +94,7 @@ StrategySpec = Annotated[
         min_length=3,
         max_length=600,
         pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,7}:[A-Za-z_][A-Za-z0-9_]{0,127}$",
-        examples=["demo:SmaCross"],
+        examples=["examples:SmaCross"],
     ),
 ]
 # The keys of cracktrader.runtime.synthetic.TIMEFRAMES_MS (a test keeps them equal).
@@ -138,7 +138,7 @@ class Closed(BaseModel):
 
 
 class SyntheticData(Closed):
-    """Seeded synthetic bars (the only data source until the strategy layer's feeds)."""
+    """Seeded synthetic bars (``ct.feeds.SyntheticData``; backtest and paper runtimes)."""
 
     source: Literal["synthetic"] = "synthetic"
     seed: Seed = 0
@@ -159,6 +159,25 @@ class SyntheticData(Closed):
         return _decimal(value, low="0", high="0.5", low_inclusive=False, what="volatility")
 
 
+# A registry name as ``ct.exchange`` normalizes it (lower case); never a path or URL.
+ExchangeName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+BackfillBars = Annotated[int, Field(ge=0, le=1000), BeforeValidator(_json_integer)]
+PollMs = Annotated[int, Field(ge=100, le=60_000), BeforeValidator(_json_integer)]
+
+
+class ExchangeData(Closed):
+    """Bars from a venue the daemon allows (``--allow-exchange``), polled as they close;
+    for ``paper`` (simulated fills), ``live`` and ``sandbox`` runtimes (D-578)."""
+
+    source: Literal["exchange"]
+    exchange: ExchangeName = Field(description="a name of ct.EXCHANGE_REGISTRY or a CCXT id, allowed by the daemon")
+    granularity: Literal["trades", "ohlcv"] | None = Field(
+        None, description="bars from trades or the venue's candles; null: the sessions' default")
+    backfill: BackfillBars = Field(0, description="closed candles fetched before live bars start")
+    max_bars: BarCount | None = Field(None, description="end after this many bars; null: run until stopped")
+    poll_interval_ms: PollMs = Field(1000, description="ms between polls of the venue (feeds and broker)")
+
+
 class RuntimeCreate(Closed):
     """``POST /runtimes``: what to run, on what, how."""
 
@@ -173,7 +192,7 @@ class RuntimeCreate(Closed):
     backend: Literal["python", "rust"] = "python"
     initial_cash: CashText = "100000"
     commission_rate: RateText = "0"
-    data: SyntheticData = Field(default_factory=lambda: SyntheticData())
+    data: Union[SyntheticData, ExchangeData] = Field(default_factory=lambda: SyntheticData())
     pace_ms: PaceMs | None = Field(
         None, description="wall-clock ms between bars; null: 0 in backtest, 1000 in paper")
     mark_every: MarkEvery = Field(1, description="an equity mark every N bars")

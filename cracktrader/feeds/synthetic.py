@@ -9,10 +9,14 @@ mean is ``drift`` plus a pull of ``reversion`` times the log distance back to th
 price (so a long series keeps wandering around its start instead of decaying towards
 zero, as a pure multiplicative random walk does), and high and low extend beyond open
 and close by up to ``wick``; prices stay at or above one tick.
+
+``bars=None`` never ends (a stand-in for a live feed, e.g. a paper runtime): load it bar
+by bar (``runonce=False``), since preloading it would not return.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from datetime import datetime
@@ -26,7 +30,7 @@ DEFAULT_START = datetime(2020, 1, 1)
 
 def synthetic_rows(
     seed: int,
-    bars: int,
+    bars: int | None,
     *,
     start: int,
     step_ms: int,
@@ -44,6 +48,7 @@ def synthetic_rows(
     Prices are generated as integer ticks (``10 ** -decimals``) and divided once, so
     each price is the float nearest its decimal value (``123.45``, never
     ``123.45000000000002``) and the generation needs no decimal rounding per value.
+    ``bars=None`` yields rows forever.
     """
     rng = random.Random(seed)
     uniform01, gauss, log = rng.random, rng.gauss, math.log
@@ -51,7 +56,7 @@ def synthetic_rows(
     ticks = max(round(start_price * scale), 1)
     anchor = log(ticks)
     time = start
-    for _ in range(bars):
+    for _ in (range(bars) if bars is not None else itertools.count()):
         open_ = max(round(ticks * (1.0 + gap * (2.0 * uniform01() - 1.0))), 1)
         pull = drift + reversion * (anchor - log(open_))
         close = max(round(open_ * (1.0 + gauss(pull, volatility))), 1)

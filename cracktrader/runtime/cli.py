@@ -55,7 +55,7 @@ def register(groups: Any) -> None:
         return sub
 
     start = add("start", "start a runtime", _start)
-    start.add_argument("--strategy", required=True, help="module:Class in a strategy path (e.g. demo:SmaCross)")
+    start.add_argument("--strategy", required=True, help="module:Class in a strategy path (e.g. examples:SmaCross)")
     start.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE",
                        help="strategy parameter (VALUE read as JSON when it parses, else a string)")
     start.add_argument("--symbols", default="BTC/USDT", help="comma-separated (default BTC/USDT)")
@@ -66,6 +66,10 @@ def register(groups: Any) -> None:
     start.add_argument("--commission", default="0", help="commission rate (decimal)")
     start.add_argument("--bars", type=int, default=500, help="synthetic bars (0: unbounded, paper mode)")
     start.add_argument("--seed", type=int, default=0)
+    start.add_argument("--exchange", metavar="NAME",
+                       help="bars (and, live/sandbox, orders) on this venue instead of synthetic data; the "
+                            "daemon must allow it (--allow-exchange)")
+    start.add_argument("--max-bars", type=int, default=None, help="with --exchange: end after N bars")
     start.add_argument("--pace-ms", type=int, default=None, help="wall-clock ms between bars")
     start.add_argument("--strategy-id")
     start.add_argument("--label")
@@ -152,6 +156,8 @@ def _start(args: argparse.Namespace) -> int:
         "commission_rate": args.commission,
         "data": {"source": "synthetic", "seed": args.seed, "bars": args.bars or None},
     }
+    if args.exchange:
+        spec["data"] = {"source": "exchange", "exchange": args.exchange, "max_bars": args.max_bars}
     for key, value in (("pace_ms", args.pace_ms), ("strategy_id", args.strategy_id), ("label", args.label)):
         if value is not None:
             spec[key] = value

@@ -7,7 +7,10 @@ did as runtime events. Account figures (cash, fees, positions) follow the result
 (``Account``, with the reference accounting) and are reconciled against the core's
 snapshot at the end of the run (``reconcile``), on either backend.
 
-This is the stand-in the adapter uses until ``ct.Cerebro`` exists (issue 8).
+What results do (events, the followed account) is ``follower.ResultFollower``, shared
+with the ``ct.Strategy`` path (``cerebro_driver``). This driver runs the
+``RuntimeStrategy`` classes (``strategy_api``), the built-in ``demo:*`` strategies
+among them (D-570).
 """
 
 from __future__ import annotations
@@ -15,9 +18,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from cracktrader.engine import build_core, numbers
-from cracktrader.runtime import translate
-from cracktrader.runtime.account import Account
-from cracktrader.runtime.vocabulary import TERMINAL_ORDER_STATES
+from cracktrader.runtime.follower import ResultFollower
 
 VENUE = "sim"
 HISTORY_LIMIT = 1_000
@@ -46,12 +47,20 @@ class CoreDriver:
         self.bar_time: int | None = None
         self.history: dict[str, list[float]] = {}
         self._last_close: dict[str, int] = {}
-        self.orders: dict[str, dict[str, Any]] = {}
+        self.follower = ResultFollower(initial_cash, emit)
+        self.counts = self.follower.counts
         self._order_counter = 0
-        self.account = Account(initial_cash)
-        self._touched: set[tuple[str, str]] = set()
         self.kill_switch = False
-        self.counts = {"bars": 0, "orders": 0, "fills": 0, "refused": 0}
+
+    @property
+    def orders(self) -> dict[str, dict[str, Any]]:
+        """The orders the core has accepted and not yet finished (static fields, state)."""
+        return self.follower.orders
+
+    @property
+    def account(self):
+        """The followed account (``cracktrader.runtime.account.Account``)."""
+        return self.follower.account
 
     # inputs ----------------------------------------------------------------------------
 
@@ -61,24 +70,6 @@ class CoreDriver:
         if result["accepted"]:
             self.last_seq = item["seq_id"]
         return result
-
-    def _absorb(self, result: Mapping[str, Any]) -> None:
-        """Record what an accepted result changed, and emit it."""
-        for transition in result["transitions"]:
-            order = self.orders.get(transition["order_id"])
-            if order is not None:
-                order["state"] = transition["to"]
-                order["qty"] = numbers.format_decimal(
-                    numbers.add(
-                        numbers.parse_decimal(transition["filled_qty"]),
-                        numbers.parse_decimal(transition["remaining_qty"]),
-                    )
-                )
-        self.counts["fills"] += len(result["fills"])
-        self._touched |= self.account.apply(result)
-        translate.transition_events(result, self.orders, self._emit)
-        for order_id in [oid for oid, o in self.orders.items() if o["state"] in TERMINAL_ORDER_STATES]:
-            del self.orders[order_id]
 
     def on_bar(self, bar: Mapping[str, Any]) -> None:
         """Apply one bar (the core matches working orders against it)."""
@@ -98,16 +89,14 @@ class CoreDriver:
         result = self._apply(event)
         self.counts["bars"] += 1
         if not result["accepted"]:
-            diagnostics = result["diagnostics"] or [{}]
-            self._emit("error", "input_refused", {"code": result["code"], "field": diagnostics[0].get("field"),
-                                                  "instrument": bar["instrument"], "time": bar["time"]})
+            self.follower.input_refused(result, bar["instrument"], bar["time"])
             return
         history = self.history.setdefault(bar["instrument"], [])
         history.append(float(bar["close"]))
         if len(history) > HISTORY_LIMIT:
             del history[: len(history) - HISTORY_LIMIT]
         self._last_close[bar["instrument"]] = numbers.parse_decimal(bar["close"])
-        self._absorb(result)
+        self.follower.absorb(result)
 
     def place(
         self,
@@ -142,12 +131,10 @@ class CoreDriver:
         intent = {"kind": "intent", "intent_type": "place_order", "payload": payload}
         result = self._apply(intent)
         if not result["accepted"]:
-            self.counts["refused"] += 1
-            translate.refusal_event(result, intent, self._emit)
+            self.follower.refused(intent, result)
             return None
-        self.counts["orders"] += 1
-        self.orders[order_id] = {key: payload[key] for key in translate.ORDER_STATIC} | {"state": "created"}
-        self._absorb(result)
+        self.follower.placed(payload)
+        self.follower.absorb(result)
         return order_id
 
     def cancel(self, order_id: str) -> bool:
@@ -155,14 +142,13 @@ class CoreDriver:
         intent = {"kind": "intent", "intent_type": "cancel_order", "payload": {"order_id": order_id}}
         result = self._apply(intent)
         if not result["accepted"]:
-            self.counts["refused"] += 1
-            translate.refusal_event(result, intent, self._emit)
+            self.follower.refused(intent, result)
             return False
-        self._absorb(result)
+        self.follower.absorb(result)
         return True
 
     def working_order_ids(self) -> list[str]:
-        return [oid for oid, order in self.orders.items() if order["state"] not in TERMINAL_ORDER_STATES]
+        return self.follower.working_order_ids()
 
     def cancel_all(self) -> int:
         """Cancel every working order; how many cancels the core accepted."""
@@ -171,19 +157,7 @@ class CoreDriver:
     def engage_kill_switch(self) -> int:
         """Turn the core's kill switch on (no new order or replace passes), then cancel
         every working order; how many were cancelled."""
-        event = {
-            "kind": "event",
-            "event_time": self.bar_time or 0,
-            "ingest_time": self.bar_time or 0,
-            "source": "control",
-            "venue": None,
-            "instrument": None,
-            "event_type": "kill_switch",
-            "payload": {"enabled": True},
-            "idempotency_key": None,
-            "producer": 0,
-        }
-        result = self._apply(event)
+        result = self._apply(kill_switch_event(self.bar_time))
         self.kill_switch = bool(result["accepted"])
         self._emit("risk", "kill_switch_engaged", {"accepted": result["accepted"], "code": result["code"]})
         return self.cancel_all()
@@ -195,34 +169,33 @@ class CoreDriver:
         return numbers.format_decimal(self.account.cash)
 
     def position_size(self, instrument: str) -> str:
-        return self.account.position((VENUE, instrument))["size"]
+        return self.follower.position_size(VENUE, instrument)
 
     def settle(self) -> None:
         """After a bar: emit ``position_changed`` for each position fills moved."""
-        for venue, instrument in sorted(self._touched):
-            self._emit("position", "position_changed",
-                       {"venue": venue, "instrument": instrument, **self.account.position((venue, instrument))})
-        self._touched.clear()
+        self.follower.settle()
 
     def reconcile(self) -> list[dict[str, Any]]:
         """Compare the followed account with the core's snapshot (one O(state) read)."""
-        return self.account.reconcile(self.core.snapshot())
+        return self.follower.reconcile(self.core.snapshot())
 
     def account_figures(self) -> dict[str, str]:
         """Cash, equity (cash + marked positions), realized and unrealized PnL, fees."""
-        cash = self.account.cash
-        equity, realized, unrealized = cash, 0, 0
-        for (_venue, instrument), position in self.account.positions.items():
-            realized = numbers.add(realized, position.realized_pnl)
-            close = self._last_close.get(instrument)
-            if close is None or position.size == 0:
-                continue
-            equity = numbers.add(equity, numbers.mul(position.size, close))
-            unrealized = numbers.add(unrealized, numbers.mul(position.size, numbers.sub(close, position.avg_price)))
-        return {
-            "cash": numbers.format_decimal(cash),
-            "equity": numbers.format_decimal(equity),
-            "realized_pnl": numbers.format_decimal(realized),
-            "unrealized_pnl": numbers.format_decimal(unrealized),
-            "fees": numbers.format_decimal(self.account.fees),
-        }
+        return self.follower.account_figures(self._last_close.get)
+
+
+def kill_switch_event(bar_time: int | None) -> dict[str, Any]:
+    """The core's ``kill_switch`` control event (``enabled: true``), stamped at the
+    current bar's time (0 before the first bar); its ``seq_id`` is the caller's."""
+    return {
+        "kind": "event",
+        "event_time": bar_time or 0,
+        "ingest_time": bar_time or 0,
+        "source": "control",
+        "venue": None,
+        "instrument": None,
+        "event_type": "kill_switch",
+        "payload": {"enabled": True},
+        "idempotency_key": None,
+        "producer": 0,
+    }

@@ -52,6 +52,10 @@ class HostConfig:
     storage_dir: Path
     strategy_roots: list[Path]
     max_active_runtimes: int = 16
+    # Venues runtimes may trade on (``--allow-exchange``) and the modules that register
+    # exchanges in the workers (``--venue-module``, D-578, D-579).
+    allowed_exchanges: list[str] = field(default_factory=list)
+    venue_modules: list[str] = field(default_factory=list)
     stop_timeout_s: float = 10.0
     shutdown_timeout_s: float = 5.0
     python: str = sys.executable
@@ -141,7 +145,8 @@ class RuntimeHost:
                 f"{self.config.max_active_runtimes} runtimes are active; stop one first",
             )
         try:
-            ref = strategy_adapter.check(spec, self.config.strategy_roots)
+            ref = strategy_adapter.check(spec, self.config.strategy_roots, self.config.allowed_exchanges)
+            venues = strategy_adapter.venue_module_refs(spec, self.config.strategy_roots, self.config.venue_modules)
         except strategy_adapter.SpecRefused as exc:
             raise HostError(422, exc.code, str(exc), exc.field) from None
         runtime_id = new_runtime_id()
@@ -150,7 +155,7 @@ class RuntimeHost:
         async with self._commit_lock(runtime_id):
             record, records = await asyncio.to_thread(self.store.create_runtime, runtime_id, spec, first)
             await self._publish(runtime_id, records)
-        await self._spawn(runtime_id, strategy_adapter.boot_message(runtime_id, spec, ref))
+        await self._spawn(runtime_id, strategy_adapter.boot_message(runtime_id, spec, ref, venues))
         return record
 
     async def _spawn(self, runtime_id: str, boot: dict[str, Any]) -> None:

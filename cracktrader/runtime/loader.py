@@ -15,7 +15,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 SPEC_RE = re.compile(
     r"(?P<module>[A-Za-z_][A-Za-z0-9_]{0,63}(?:\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,7})"
@@ -49,8 +49,19 @@ class StrategyRef:
 def parse(spec: str) -> tuple[str, str]:
     match = SPEC_RE.fullmatch(spec) if isinstance(spec, str) else None
     if match is None:
-        raise StrategySpecError("a strategy is given as module:Class, e.g. demo:SmaCross")
+        raise StrategySpecError("a strategy is given as module:Class, e.g. examples:SmaCross")
     return match["module"], match["cls"]
+
+
+MODULE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}(?:\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,7}")
+
+
+def resolve_module(module: str, roots: Sequence[str | Path]) -> StrategyRef:
+    """A bare module (a venue module, D-579) inside one of ``roots``; ``cls`` is empty."""
+    if not isinstance(module, str) or MODULE_RE.fullmatch(module) is None:
+        raise StrategySpecError(f"a module is a dotted Python name, not {module!r}")
+    ref = resolve(f"{module}:_", roots)
+    return StrategyRef(module, ref.module, "", ref.path, ref.root)
 
 
 def resolve(spec: str, roots: Sequence[str | Path]) -> StrategyRef:
@@ -68,8 +79,8 @@ def resolve(spec: str, roots: Sequence[str | Path]) -> StrategyRef:
     raise StrategyNotFound(f"no strategy module {module!r} in the configured strategy paths")
 
 
-def load_class(ref: StrategyRef) -> type:
-    """Import the module from its file (in the worker process) and return the class."""
+def load_module(ref: StrategyRef) -> Any:
+    """Import the module of ``ref`` from its file (in the worker process only)."""
     digest = hashlib.sha256(ref.path.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     name = f"_cracktrader_strategy_{digest}_{ref.module.replace('.', '_')}"
     # The strategy's own directory is appended (never prepended) so a sibling helper
@@ -86,7 +97,14 @@ def load_class(ref: StrategyRef) -> type:
     except StrategyLoadError:
         raise
     except Exception as exc:
+        sys.modules.pop(name, None)
         raise StrategyLoadError(f"importing {ref.module} failed: {type(exc).__name__}: {exc}") from exc
+    return module
+
+
+def load_class(ref: StrategyRef) -> type:
+    """Import the module from its file (in the worker process) and return the class."""
+    module = load_module(ref)
     cls = getattr(module, ref.cls, None)
     if not isinstance(cls, type):
         raise StrategyLoadError(f"{ref.module} has no class {ref.cls}")

@@ -23,7 +23,7 @@ STATUSES = ("starting", "running", "paused", "stopping", "completed", "stopped",
 TERMINAL_STATUSES = frozenset({"completed", "stopped", "failed", "interrupted"})
 
 CONTROL_COMMANDS = ("pause", "resume", "stop", "kill_switch", "cancel_all")
-MODES = ("backtest", "paper", "live")
+MODES = ("backtest", "paper", "live", "sandbox")
 VIEWS = ("status", "orders", "positions", "pnl", "equity_curve")
 
 # Core refusal codes that are risk decisions rather than order-shape problems: a refusal

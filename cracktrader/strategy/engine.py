@@ -26,6 +26,15 @@ with ``polls_reports`` has ``poll_reports()`` called once per step, after the st
 bars and before its notifications are delivered (docs/sessions.md). Strategies, indicators and analyzers are wired through module-level
 context while they are built, so one process runs one engine at a time.
 
+A run can be watched without touching the loop: ``engine.result_observer``, when set,
+is called as ``observer(item, result)`` with every intent and every non-bar event the
+session applies, and with each bar whose result changed something (transitions) or was
+refused (the item is then a summary of the bar event: the fast path keeps no dict). A
+bar without transitions changes nothing but the core's last prices, which the observer
+can read from the feeds. With the observer unset the per-bar path is untouched and an
+intent costs one attribute test (the managed runtimes of ``cracktrader.runtime`` use it
+to turn every core result into runtime events).
+
 The run result (``RunResult``) carries what must not depend on the backend: the
 SHA-256 of the intent stream (canonical JSON, one line per intent, seq_ids included),
 the core's final state hash, final cash and value as exact decimals, every order,
@@ -36,7 +45,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from typing import Any
+from typing import Any, Callable
 
 from cracktrader.engine.canonical import canonical_bytes
 from cracktrader.engine.numbers import add, format_decimal, mul, parse_decimal
@@ -59,6 +68,8 @@ class CoreSession:
         self.events = 0
         self._hash = hashlib.sha256()
         self.refused: list[dict[str, Any]] = []
+        # ``observer(item, result)`` for every applied input (see the module docstring)
+        self.observer: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
 
     @property
     def intent_hash(self) -> str:
@@ -74,6 +85,8 @@ class CoreSession:
         result = self.core.apply(intent)
         if not result["accepted"]:
             self._refused(intent, result)
+        if self.observer is not None:
+            self.observer(intent, result)
         return result
 
     def apply_event(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -84,6 +97,8 @@ class CoreSession:
         result = self.core.apply(event)
         if not result["accepted"]:
             self._refused(event, result)
+        if self.observer is not None:
+            self.observer(event, result)
         return result
 
     def _refused(self, item: dict[str, Any], result: dict[str, Any]) -> None:
@@ -160,6 +175,8 @@ class CracktraderEngine:
         self.runonce = runonce
         self.verify = verify
         self.session: CoreSession | None = None
+        # Called with every core result of a run (module docstring); None: nobody watches.
+        self.result_observer: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
         # How bar prices travel (D-414): the shortest decimal text for the python core,
         # which parses text faster than floats; the float itself for the rust core,
         # which reads it through the same shortest decimal. Same decimals either way.
@@ -185,6 +202,7 @@ class CracktraderEngine:
         # A broker bound to a venue (paper/live: its store's) names the run's venue.
         session = CoreSession(self.backend, broker.core_config(), broker.venue or self.venue)
         self.session = session
+        session.observer = self.result_observer
         broker._start(session, datas)
         master_clock, master_dt, timeline = self._master(datas, runonce)
         context = _BuildContext(self, cerebro, broker, datas, master_clock, master_dt, sizer)
@@ -354,8 +372,12 @@ class CracktraderEngine:
                 "seq_id": result["seq_id"], "kind": "event", "type": "bar", "code": result["code"],
                 "field": diagnostics[0]["field"] if diagnostics else "", "instrument": data._instrument,
             })
-            return
-        broker._bar_result(result)
+        else:
+            broker._bar_result(result)
+        if session.observer is not None:
+            session.observer({"kind": "event", "seq_id": result["seq_id"], "event_type": "bar",
+                              "venue": session.venue, "instrument": data._instrument,
+                              "event_time": data.datetime.array[data.clock.idx]}, result)
 
     # ----------------------------------------------------------------- result
     def _result(self, session: CoreSession, broker: Broker, datas: list[Any], built: list[Any],

@@ -46,3 +46,42 @@ def require_rust_core() -> None:
         if rust_required():
             pytest.fail(f"{message}, and CRACKTRADER_REQUIRE_RUST=1 requires it", pytrace=False)
         pytest.skip(message)
+
+
+# ---- running the strategy adapter in process (no daemon) --------------------------------
+
+
+def spec(**changes: Any) -> dict[str, Any]:
+    """A complete runtime spec (as the API would pass it on) with ``changes``."""
+    base = {
+        "strategy": "demo:SmaCross", "strategy_id": "sma", "params": {}, "symbols": ["BTC/USDT", "ETH/USDT"],
+        "timeframe": "1m", "mode": "backtest", "backend": "python", "initial_cash": "100000",
+        "commission_rate": "0.001", "pace_ms": None, "mark_every": 1, "label": None,
+        "data": {"source": "synthetic", "seed": 3, "bars": 400, "start_price": "100", "volatility": "0.01",
+                 "start_time": None},
+    }
+    base.update(changes)
+    return base
+
+
+def run(the_spec: dict[str, Any], controls: Any = None, roots: list[Path] | None = None):
+    """Run a spec through the adapter in this process: (exit status, events)."""
+    from cracktrader.runtime import strategy_adapter
+    from cracktrader.runtime.controls import QueueControls
+    from cracktrader.runtime.sink import ListSink
+
+    ref = strategy_adapter.check(the_spec, [*(roots or []), strategy_adapter.builtin_strategy_root()])
+    sink = ListSink()
+    code = strategy_adapter.run(strategy_adapter.boot_message("rt-0000000000000000", the_spec, ref), sink,
+                                controls or QueueControls())
+    return code, sink.events
+
+
+def names(events):
+    """(family, name) of each event."""
+    return [(e["family"], e["name"]) for e in events]
+
+
+def control(command: str, command_id: str) -> dict[str, str]:
+    """A control message as the worker receives it."""
+    return {"type": "control", "command": command, "command_id": command_id}

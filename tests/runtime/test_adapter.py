@@ -10,36 +10,12 @@ from typing import Any
 
 import pytest
 
-from runtime_support import require_rust_core, wait_until
+from runtime_support import control, names, require_rust_core, run, spec, wait_until
 
 from cracktrader.runtime import strategy_adapter
 from cracktrader.runtime.controls import QueueControls
 from cracktrader.runtime.events import validate
 from cracktrader.runtime.sink import ListSink
-
-
-def spec(**changes: Any) -> dict[str, Any]:
-    base = {
-        "strategy": "demo:SmaCross", "strategy_id": "sma", "params": {}, "symbols": ["BTC/USDT", "ETH/USDT"],
-        "timeframe": "1m", "mode": "backtest", "backend": "python", "initial_cash": "100000",
-        "commission_rate": "0.001", "pace_ms": None, "mark_every": 1, "label": None,
-        "data": {"source": "synthetic", "seed": 3, "bars": 400, "start_price": "100", "volatility": "0.01",
-                 "start_time": None},
-    }
-    base.update(changes)
-    return base
-
-
-def run(the_spec: dict[str, Any], controls: QueueControls | None = None, roots: list[Path] | None = None):
-    ref = strategy_adapter.check(the_spec, [*(roots or []), strategy_adapter.builtin_strategy_root()])
-    sink = ListSink()
-    code = strategy_adapter.run(strategy_adapter.boot_message("rt-0000000000000000", the_spec, ref), sink,
-                                controls or QueueControls())
-    return code, sink.events
-
-
-def names(events):
-    return [(e["family"], e["name"]) for e in events]
 
 
 def test_a_backtest_runs_to_completion_with_valid_attributed_events():
@@ -80,12 +56,18 @@ def test_cash_equals_what_the_fill_events_imply():
     assert {k: Decimal(v["size"]) for k, v in last_position.items()} == sizes
 
 
-def test_backends_give_identical_events():
+# The direct path (RuntimeStrategy) and the Cerebro path (ct.Strategy), on both cores.
+@pytest.mark.parametrize("strategy, params", [
+    ("demo:Churn", {}), ("examples:Churn", {}), ("examples:SmaCross", {"fast": 3, "slow": 8}),
+])
+def test_backends_give_identical_events(strategy, params):
     require_rust_core()
-    python_events = run(spec(strategy="demo:Churn"))[1]
-    rust_events = run(spec(strategy="demo:Churn", backend="rust"))[1]
+    python_events = run(spec(strategy=strategy, params=params))[1]
+    rust_events = run(spec(strategy=strategy, params=params, backend="rust"))[1]
     strip = lambda evs: [e for e in evs if e["name"] != "started"]  # noqa: E731 (names the backend)
     assert strip(python_events) == strip(rust_events)
+    assert python_events[-1]["name"] == "completed" and python_events[-1]["data"]["fills"] > 10
+    assert [e["data"]["backend"] for e in (python_events[0], rust_events[0])] == ["python", "rust"]
 
 
 def run_in_thread(the_spec: dict[str, Any], controls: QueueControls):
@@ -98,13 +80,13 @@ def run_in_thread(the_spec: dict[str, Any], controls: QueueControls):
     return thread, sink, result
 
 
-def control(command: str, command_id: str) -> dict[str, str]:
-    return {"type": "control", "command": command, "command_id": command_id}
+BOTH_APIS = pytest.mark.parametrize("churn", ["demo:Churn", "examples:Churn"])
 
 
-def test_pause_holds_the_bars_and_resume_releases_them():
+@BOTH_APIS
+def test_pause_holds_the_bars_and_resume_releases_them(churn):
     controls = QueueControls([control("pause", "p1")])
-    thread, sink, result = run_in_thread(spec(data={**spec()["data"], "bars": 50}), controls)
+    thread, sink, result = run_in_thread(spec(strategy=churn, data={**spec()["data"], "bars": 50}), controls)
     wait_until(lambda: ("lifecycle", "paused") in names(sink.events), 10)
     time.sleep(0.3)
     assert not any(e["name"] == "mark" for e in sink.events)  # no bar went through while paused
@@ -118,10 +100,11 @@ def test_pause_holds_the_bars_and_resume_releases_them():
     assert names(sink.events)[-1] == ("lifecycle", "completed")
 
 
-def test_stop_ends_the_run_early_and_a_repeated_command_id_is_ignored():
+@BOTH_APIS
+def test_stop_ends_the_run_early_and_a_repeated_command_id_is_ignored(churn):
     controls = QueueControls()
-    thread, sink, result = run_in_thread(spec(mode="paper", pace_ms=5, data={**spec()["data"], "bars": None}),
-                                         controls)
+    thread, sink, result = run_in_thread(spec(strategy=churn, mode="paper", pace_ms=5,
+                                              data={**spec()["data"], "bars": None}), controls)
     wait_until(lambda: sum(1 for e in sink.events if e["name"] == "mark") >= 3, 10)
     controls.put(control("stop", "s1"))
     controls.put(control("stop", "s1"))
@@ -132,9 +115,10 @@ def test_stop_ends_the_run_early_and_a_repeated_command_id_is_ignored():
     assert sum(1 for e in sink.events if e["name"] == "control_applied") == 1
 
 
-def test_kill_switch_refuses_new_orders_and_cancels_working_ones():
+@BOTH_APIS
+def test_kill_switch_refuses_new_orders_and_cancels_working_ones(churn):
     controls = QueueControls()
-    thread, sink, _ = run_in_thread(spec(strategy="demo:Churn", mode="paper", pace_ms=2,
+    thread, sink, _ = run_in_thread(spec(strategy=churn, mode="paper", pace_ms=2,
                                          data={**spec()["data"], "bars": None}), controls)
     wait_until(lambda: sum(1 for e in sink.events if e["name"] == "order_accepted") >= 6, 10)
     controls.put(control("kill_switch", "k1"))
@@ -156,9 +140,10 @@ def test_kill_switch_refuses_new_orders_and_cancels_working_ones():
     assert applied[0]["cancelled"] == len(cancelled) >= 1
 
 
-def test_cancel_all_cancels_every_working_order():
+@BOTH_APIS
+def test_cancel_all_cancels_every_working_order(churn):
     controls = QueueControls()
-    thread, sink, _ = run_in_thread(spec(strategy="demo:Churn", mode="paper", pace_ms=2,
+    thread, sink, _ = run_in_thread(spec(strategy=churn, mode="paper", pace_ms=2,
                                          params={"offset": "0.5"}, data={**spec()["data"], "bars": None}), controls)
     wait_until(lambda: sum(1 for e in sink.events if e["name"] == "order_accepted") >= 4, 10)
     controls.put(control("cancel_all", "c1"))
@@ -178,9 +163,10 @@ def test_cancel_all_cancels_every_working_order():
     assert sum(1 for e in events[:at] if e["name"] == "order_cancelled") >= effect["cancelled"]
 
 
-def test_a_closed_control_channel_stops_the_run():
+@BOTH_APIS
+def test_a_closed_control_channel_stops_the_run(churn):
     controls = QueueControls([{"type": "eof"}])
-    thread, sink, result = run_in_thread(spec(), controls)
+    thread, sink, result = run_in_thread(spec(strategy=churn), controls)
     thread.join(20)
     assert result["code"] == 0
     assert sink.events[-1]["data"]["reason"] == "control_channel_closed"
@@ -205,7 +191,7 @@ def test_a_strategy_exception_fails_the_runtime_with_its_traceback(tmp_path: Pat
 
 
 @pytest.mark.parametrize("body, params, message", [
-    ("class Plain:\n    pass\n", {}, "not a cracktrader.runtime.RuntimeStrategy subclass"),
+    ("class Plain:\n    pass\n", {}, "neither a ct.Strategy nor a cracktrader.runtime.RuntimeStrategy subclass"),
     ("class P(RuntimeStrategy):\n    params = {'a': 1}\n", {"b": 2}, "has no parameter"),
 ])
 def test_load_problems_fail_the_runtime_before_it_starts(tmp_path: Path, body, params, message):
@@ -219,6 +205,7 @@ def test_load_problems_fail_the_runtime_before_it_starts(tmp_path: Path, body, p
 
 @pytest.mark.parametrize("strategy, seed, commission", [
     ("demo:Churn", 1, "0.001"), ("demo:Churn", 2, "0"), ("demo:SmaCross", 3, "0.002"), ("demo:SmaCross", 9, "0"),
+    ("examples:Churn", 1, "0.001"), ("examples:Churn", 2, "0"), ("examples:SmaCross", 3, "0.002"),
 ])
 def test_the_followed_account_is_the_cores(strategy, seed, commission):
     _, events = run(spec(strategy=strategy, commission_rate=commission,
@@ -227,7 +214,8 @@ def test_the_followed_account_is_the_cores(strategy, seed, commission):
     assert events[-1]["name"] == "completed"
 
 
-def test_an_account_that_drifts_from_the_core_is_reported(monkeypatch):
+@BOTH_APIS
+def test_an_account_that_drifts_from_the_core_is_reported(monkeypatch, churn):
     from cracktrader.runtime import account
 
     original = account.Account.apply
@@ -238,7 +226,7 @@ def test_an_account_that_drifts_from_the_core_is_reported(monkeypatch):
         return touched
 
     monkeypatch.setattr(account.Account, "apply", forget_fees)
-    _, events = run(spec(strategy="demo:Churn"))
+    _, events = run(spec(strategy=churn))
     mismatch = [e for e in events if e["name"] == "account_mismatch"]
     assert len(mismatch) == 1 and mismatch[0]["family"] == "error"
     assert [p["field"] for p in mismatch[0]["data"]["problems"]] == ["fees_paid"]

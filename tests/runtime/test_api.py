@@ -14,7 +14,8 @@ API = "/api/v1"
 
 
 def small(**changes: Any) -> dict[str, Any]:
-    spec = {"strategy": "demo:Churn", "symbols": ["BTC/USDT", "ETH/USDT"], "data": {"bars": 120, "seed": 2}}
+    """A short two-symbol runtime of the built-in ct.Strategy example examples:Churn."""
+    spec = {"strategy": "examples:Churn", "symbols": ["BTC/USDT", "ETH/USDT"], "data": {"bars": 120, "seed": 2}}
     spec.update(changes)
     return spec
 
@@ -28,10 +29,14 @@ def test_health_needs_no_token_and_says_what_runs(app):
     assert "token" not in json.dumps(body).lower()
 
 
-def test_a_backtest_runtime_from_start_to_read_models(app):
-    created = app.create(**small(label="first"))
+# ct.Strategy examples on ct.Cerebro, and a RuntimeStrategy demo on the core directly.
+@pytest.mark.parametrize("strategy, params", [
+    ("examples:Churn", {}), ("examples:SmaCross", {"fast": 3, "slow": 8}), ("demo:Churn", {}),
+])
+def test_a_backtest_runtime_from_start_to_read_models(app, strategy, params):
+    created = app.create(**small(label="first", strategy=strategy, params=params))
     assert created["status"] == "starting" and created["runtime_id"].startswith("rt-")
-    assert created["spec"]["strategy_id"] == "Churn" and created["spec"]["label"] == "first"
+    assert created["spec"]["strategy_id"] == strategy.split(":")[1] and created["spec"]["label"] == "first"
     assert created["topic"] == f"runtime.{created['runtime_id']}.events"
     rid = created["runtime_id"]
     record = app.wait_terminal(rid)
@@ -40,6 +45,8 @@ def test_a_backtest_runtime_from_start_to_read_models(app):
     assert [e["sequence"] for e in events] == list(range(1, record["last_sequence"] + 1))
     assert all(e["event_id"] == f"{rid}:{e['sequence']}" and e["runtime_id"] == rid for e in events)
     assert events[0]["name"] == "created" and events[-1]["name"] == "completed"
+    assert events[1]["data"]["strategy_api"] == ("RuntimeStrategy" if strategy.startswith("demo:") else "ct.Strategy")
+    assert any(e["family"] == "fill" for e in events) and events[-1]["data"]["steps"] == 120
     # Read models agree with the log they were projected from.
     latest: dict[str, str] = {}
     for event in events:

@@ -73,7 +73,7 @@ def test_the_operator_page_end_to_end(browser, daemon_factory, parity_json_out):
         wait_until(lambda: find(By.ID, "connection").text == "connected", 20, what="connected")
 
         # Start a paced backtest from the form.
-        for field, value in (("start-strategy", "demo:Churn"), ("start-bars", "4000"), ("start-pace", "25"),
+        for field, value in (("start-strategy", "examples:Churn"), ("start-bars", "4000"), ("start-pace", "25"),
                              ("start-seed", "7"), ("start-params", '{"every": 2}')):
             element = find(By.ID, field)
             element.clear()

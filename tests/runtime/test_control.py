@@ -13,7 +13,7 @@ API = "/api/v1"
 
 
 def paper(app, **changes):
-    spec = {"strategy": "demo:Churn", "mode": "paper", "pace_ms": 10, "data": {"bars": None, "seed": 5}}
+    spec = {"strategy": "examples:Churn", "mode": "paper", "pace_ms": 10, "data": {"bars": None, "seed": 5}}
     spec.update(changes)
     return app.create(**spec)["runtime_id"]
 
@@ -87,7 +87,7 @@ def test_kill_switch_through_the_api(app):
 
 
 def test_commands_to_ended_or_unknown_runtimes(app):
-    rid = app.create(strategy="demo:Churn", data={"bars": 20})["runtime_id"]
+    rid = app.create(strategy="examples:Churn", data={"bars": 20})["runtime_id"]
     app.wait_terminal(rid)
     response = app.control(rid, "pause", "late-1").json()
     assert (response["status"], response["code"]) == ("rejected", "runtime_not_active")

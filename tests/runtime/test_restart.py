@@ -55,7 +55,7 @@ def test_sigkill_and_restart_lose_nothing_and_repeat_nothing(daemon_factory):
     daemon = daemon_factory()
     token = daemon.token
     with daemon.client() as client:
-        rid = client.start({"strategy": "demo:Churn", "mode": "paper", "pace_ms": 2,
+        rid = client.start({"strategy": "examples:Churn", "mode": "paper", "pace_ms": 2,
                             "data": {"bars": None, "seed": 9}})["runtime_id"]
         consumer = Consumer(daemon.url, token, rid)
         consumer.start()
@@ -82,15 +82,17 @@ def test_sigkill_and_restart_lose_nothing_and_repeat_nothing(daemon_factory):
         assert (last["family"], last["name"], last["data"]["reason"]) == ("lifecycle", "interrupted",
                                                                            "daemon_restarted")
         # The restarted daemon serves new runtimes, numbered from 1.
-        fresh = client.start({"strategy": "demo:SmaCross", "data": {"bars": 50}})["runtime_id"]
+        fresh = client.start({"strategy": "examples:SmaCross", "params": {"fast": 3, "slow": 8},
+                              "data": {"bars": 50}})["runtime_id"]
         wait_until(lambda: client.runtime(fresh)["terminal"], 20)
         assert client.events(fresh, after=0, limit=1)["events"][0]["sequence"] == 1
+        assert client.runtime(fresh)["status"] == "completed"
 
 
 def test_a_clean_shutdown_stops_runtimes_in_order(daemon_factory):
     daemon = daemon_factory()
     with daemon.client() as client:
-        rid = client.start({"strategy": "demo:Churn", "mode": "paper", "pace_ms": 20,
+        rid = client.start({"strategy": "examples:Churn", "mode": "paper", "pace_ms": 20,
                             "data": {"bars": None}})["runtime_id"]
         wait_until(lambda: client.runtime(rid)["status"] == "running", 20)
     # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status says why.

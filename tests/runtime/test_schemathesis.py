@@ -51,7 +51,8 @@ def _stop_the_app():
 
 # A spec can be valid by the schema and still not run here (an unknown strategy, the
 # rust core not built): those are documented 422s, not rejections of valid data.
-SEMANTIC_422 = {"strategy_not_found", "backend_unavailable", "mode_unavailable", "invalid_report"}
+SEMANTIC_422 = {"strategy_not_found", "backend_unavailable", "mode_unavailable", "exchange_not_allowed",
+                "invalid_report"}
 
 
 @schema.parametrize()

@@ -116,6 +116,11 @@ async function startRuntime(event) {
     pace_ms: parseInt($("start-pace").value, 10) || 0,
     data: { source: "synthetic", seed: parseInt($("start-seed").value, 10) || 0, bars: bars > 0 ? bars : null },
   };
+  const exchange = $("start-exchange").value.trim();
+  if (exchange) {  // a venue the daemon allows (--allow-exchange): paper, live or sandbox
+    spec.data = { source: "exchange", exchange: exchange, max_bars: bars > 0 ? bars : null };
+    delete spec.pace_ms;
+  }
   try {
     const rt = await api("/runtimes", { method: "POST", body: JSON.stringify(spec),
                                         headers: { "Content-Type": "application/json" } });
